@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AnchorsConfig(AppConfig):
+    name = "anchors"
+    verbose_name = "Anchor members"

@@ -1,0 +1,2 @@
+def seed(stdout=None, options=None) -> None:
+    """Demo content for this app (added as the app grows)."""

@@ -1,0 +1,332 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class Region(models.Model):
+    """A region of the UK-wide network (NHS England regions plus the devolved nations)."""
+
+    code = models.CharField(max_length=8, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Pillar(models.Model):
+    """One of the areas in which an anchor institution acts. Data, so coordinators can add one."""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IntegratedCareBoard(models.Model):
+    code = models.CharField(max_length=8, unique=True)
+    name = models.CharField(max_length=150)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="icbs")
+    closed_on = models.DateField(null=True, blank=True, help_text="Set when the ICB merges or closes.")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "integrated care board"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def verified(self) -> OrganisationQuerySet:
+        return self.filter(status=Organisation.Status.VERIFIED)
+
+    def visible_to(self, user) -> OrganisationQuerySet:
+        """Verified organisations, plus the unverified ones this person may see."""
+        if not user.is_authenticated:
+            return self.verified()
+        if is_coordinator(user):
+            return self.all()
+        return self.filter(
+            Q(status=Organisation.Status.VERIFIED)
+            | Q(registered_by=user)
+            | Q(region__lead_appointments__user=user)
+        ).distinct()
+
+
+class Organisation(models.Model):
+    class Type(models.TextChoices):
+        ACUTE_TRUST = "acute_trust", "Acute trust"
+        MENTAL_HEALTH_TRUST = "mental_health_trust", "Mental health trust"
+        COMMUNITY_TRUST = "community_trust", "Community trust"
+        AMBULANCE_TRUST = "ambulance_trust", "Ambulance trust"
+        ICB = "icb", "Integrated care board"
+        HEALTH_BOARD = "health_board", "Health board"
+        HSC_TRUST = "hsc_trust", "Health and social care trust"
+        LOCAL_AUTHORITY = "local_authority", "Local authority"
+        UNIVERSITY = "university", "University"
+        HOUSING_ASSOCIATION = "housing_association", "Housing association"
+        VOLUNTARY_SECTOR = "voluntary_sector", "Voluntary sector organisation"
+
+    PARTNER_TYPES = (
+        Type.LOCAL_AUTHORITY,
+        Type.UNIVERSITY,
+        Type.HOUSING_ASSOCIATION,
+        Type.VOLUNTARY_SECTOR,
+    )
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting verification"
+        VERIFIED = "verified", "Verified"
+        DECLINED = "declined", "Declined"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    ods_code = models.CharField("ODS code", max_length=10, blank=True)
+    type = models.CharField(max_length=32, choices=Type.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="organisations")
+    icb = models.ForeignKey(
+        IntegratedCareBoard,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="organisations",
+        verbose_name="integrated care board",
+    )
+    website = models.URLField(blank=True)
+    email_domains = models.JSONField(
+        default=list, blank=True, help_text="Domains its staff's email addresses use."
+    )
+    description = models.TextField(blank=True)
+    pledge = models.TextField("anchor pledge", blank=True)
+    pillars = models.ManyToManyField(Pillar, blank=True, related_name="organisations")
+    postcode = models.CharField(max_length=10, blank=True)
+    opened_on = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="registered_organisations",
+    )
+    registered_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ods_code"], condition=~Q(ods_code=""), name="organisation_ods_code_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "name"]),
+            models.Index(fields=["status", "region", "type"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("anchors:organisation", kwargs={"slug": self.slug})
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status == self.Status.VERIFIED
+
+    @property
+    def is_partner(self) -> bool:
+        return self.type in self.PARTNER_TYPES
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self) -> MembershipQuerySet:
+        return self.filter(status=Membership.Status.ACTIVE)
+
+    def admins(self) -> MembershipQuerySet:
+        return self.active().filter(role=Membership.Role.ADMIN)
+
+    def requested(self) -> MembershipQuerySet:
+        return self.filter(status=Membership.Status.REQUESTED)
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        MEMBER = "member", "Member"
+        ADMIN = "admin", "Admin"
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        ACTIVE = "active", "Active"
+        DECLINED = "declined", "Declined"
+        LEFT = "left", "Left"
+
+    LIVE_STATUSES = (Status.REQUESTED, Status.ACTIVE)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    reason = models.TextField(blank=True, help_text="Why the person asked to join.")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"],
+                condition=Q(status__in=["requested", "active"]),
+                name="membership_one_live_per_person_and_organisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.organisation} ({self.get_status_display()})"
+
+
+class RegionalLead(models.Model):
+    """An appointment of a person as a regional lead for one region."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lead_appointments"
+    )
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="lead_appointments")
+    appointed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    appointed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["region__name", "user__full_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "region"], name="regional_lead_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} leads {self.region}"
+
+
+class Coordinator(models.Model):
+    """An appointed network coordinator. Django superusers are coordinators too."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coordinator"
+    )
+    appointed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    appointed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__full_name"]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+# --- Roles -------------------------------------------------------------------------------------
+# Small, cached-per-request questions every app asks about a person. They are the one place
+# the network's roles are decided.
+
+
+def is_coordinator(user) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    cached = getattr(user, "_is_coordinator", None)
+    if cached is None:
+        cached = Coordinator.objects.filter(user=user).exists()
+        user._is_coordinator = cached
+    return cached
+
+
+def lead_region_ids(user) -> frozenset[int]:
+    """Regions this person leads (empty for visitors)."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_lead_region_ids", None)
+    if cached is None:
+        cached = frozenset(
+            RegionalLead.objects.filter(user=user).values_list("region_id", flat=True)
+        )
+        user._lead_region_ids = cached
+    return cached
+
+
+def can_moderate_region(user, region_id: int) -> bool:
+    """Regional leads for that region, and coordinators anywhere."""
+    return is_coordinator(user) or region_id in lead_region_ids(user)
+
+
+def active_organisation_ids(user) -> frozenset[int]:
+    """Organisations this person is an active member (or admin) of."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_active_organisation_ids", None)
+    if cached is None:
+        cached = frozenset(
+            Membership.objects.active().filter(user=user).values_list("organisation_id", flat=True)
+        )
+        user._active_organisation_ids = cached
+    return cached
+
+
+def is_member_of(user, organisation_id: int) -> bool:
+    return organisation_id in active_organisation_ids(user)
+
+
+def is_admin_of(user, organisation_id: int) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Membership.objects.admins().filter(user=user, organisation_id=organisation_id).exists()
+
+
+def forget_roles(user) -> None:
+    """Drop the per-request role caches after a change to this person's roles."""
+    for attr in ("_is_coordinator", "_lead_region_ids", "_active_organisation_ids"):
+        if hasattr(user, attr):
+            delattr(user, attr)

@@ -1,0 +1,29 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+from . import health
+
+# The admin signs in through the site's own sign-in page, so its rate limits and MFA apply.
+admin.autodiscover()
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Anchors Learning Network administration"
+admin.site.site_title = "Anchors Learning Network"
+
+urlpatterns = [
+    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("account/", include("accounts.urls")),
+    path("account/", include("allauth.urls")),
+    # Each app names its own top-level paths (members/, case-studies/, groups/, digests/...).
+    path("", include("anchors.urls")),
+    path("", include("casestudies.urls")),
+    path("", include("network.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"
