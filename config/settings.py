@@ -88,8 +88,11 @@ TEMPLATES = [
 
 # --- Data ------------------------------------------------------------------------------------
 
+# An empty value (as in .env.example) means "use the default", like an unset one.
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+    "default": env.db_url_config(
+        env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+    ),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -173,7 +176,7 @@ MFA_TOTP_ISSUER = "Anchors Learning Network"
 
 # --- Email -----------------------------------------------------------------------------------
 
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+vars().update(env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://"))
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Anchors Learning Network <network@anchors.invalid>"
 )
