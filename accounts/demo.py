@@ -22,7 +22,7 @@ def demo_user(key: str) -> User:
 
 def seed(stdout=None, options=None) -> None:
     """Create (or keep) the demo people with verified emails, and print their sign-ins."""
-    for key, email, full_name, job_title, superuser in DEMO_PEOPLE:
+    for _key, email, full_name, job_title, superuser in DEMO_PEOPLE:
         user = User.objects.filter(email=email).first()
         if user is None:
             user = User.objects.create_user(
@@ -37,6 +37,6 @@ def seed(stdout=None, options=None) -> None:
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
     if stdout is not None:
-        stdout.write("Demo sign-ins (password for all: %s):" % DEMO_PASSWORD)
+        stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
         for key, email, full_name, job_title, _ in DEMO_PEOPLE:
             stdout.write(f"  {key:<12} {email:<28} {full_name} ({job_title})")
