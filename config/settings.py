@@ -192,7 +192,7 @@ USE_TZ = True
 # --- Static and uploaded files ---------------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
@@ -206,6 +206,8 @@ STORAGES = {
         )
     },
 }
+# A file missing from the manifest falls back to its plain name instead of failing the page.
+WHITENOISE_MANIFEST_STRICT = False
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 

@@ -1,7 +1,8 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import TemplateView
+from django.views.generic import RedirectView, TemplateView
 
 from . import health
 
@@ -11,8 +12,18 @@ admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Anchors Learning Network administration"
 admin.site.site_title = "Anchors Learning Network"
 
+
+
+class FaviconRedirect(RedirectView):
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        return static("dist/assets/images/favicon.ico")
+
+
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("favicon.ico", FaviconRedirect.as_view()),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("account/", include("accounts.urls")),

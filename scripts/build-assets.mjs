@@ -14,7 +14,11 @@ mkdirSync(out, { recursive: true });
 // The design system's CSS and images, then the site's CSS on top.
 // Its CSS points at /assets/ on the site root; ours are served beside the CSS file instead.
 const css = readFileSync(join(nhsuk, "nhsuk-frontend.min.css"), "utf8");
-writeFileSync(join(out, "nhsuk-frontend.min.css"), css.replaceAll("url(/assets/", "url(assets/"));
+// Its source map is not shipped, so drop the comment that points at it.
+writeFileSync(
+  join(out, "nhsuk-frontend.min.css"),
+  css.replaceAll("url(/assets/", "url(assets/").replace(/\/\*# sourceMappingURL=[^*]*\*\//g, ""),
+);
 cpSync(join(nhsuk, "assets"), join(out, "assets"), { recursive: true });
 
 await build({

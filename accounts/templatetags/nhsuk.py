@@ -62,6 +62,8 @@ def nhsuk_widget(field: BoundField, width: str = ""):
         described_by.append(hint_id(field))
     if field.errors:
         described_by.append(error_id(field))
+    # Placeholders vanish as people type and are not read reliably; labels and hints do the job.
+    field.field.widget.attrs.pop("placeholder", None)
     attrs = {"class": " ".join(classes)}
     if described_by:
         attrs["aria-describedby"] = " ".join(described_by)
@@ -88,7 +90,7 @@ def nhsuk_error_summary(*forms):
     """One error summary for one or more forms, each error linked to its field."""
     items = []
     for form in forms:
-        if form is None or not form.is_bound or not form.errors:
+        if not hasattr(form, "is_bound") or not form.is_bound or not form.errors:
             continue
         for error in form.non_field_errors():
             items.append({"anchor": "", "message": error})

@@ -1,0 +1,66 @@
+import re
+
+from django.core import mail
+
+from tests.factories import PASSWORD, UserFactory
+
+
+def sign_in(pages, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the real sign-in page."""
+    pages.goto("/account/login/")
+    pages.page.fill("input[name=login]", email)
+    pages.page.fill("input[name=password]", password)
+    pages.submit()
+
+
+def test_a_newcomer_signs_up_verifies_their_email_and_signs_in(pages):
+    pages.goto("/")
+    with pages.page.expect_navigation():
+        pages.page.click("text=Create an account")
+    pages.check()
+
+    # A mistake first: the error summary says what is wrong and keeps what was typed.
+    pages.page.fill("input[name=full_name]", "Aisha Bello")
+    pages.page.fill("input[name=email]", "aisha.bello@nhs.example")
+    pages.page.fill("input[name=password1]", "a-long-pass-phrase-2026")
+    pages.page.fill("input[name=password2]", "something else entirely")
+    pages.submit()
+    assert pages.page.locator(".nhsuk-error-summary").is_visible()
+    assert pages.page.input_value("input[name=full_name]") == "Aisha Bello"
+
+    pages.page.fill("input[name=password1]", "a-long-pass-phrase-2026")
+    pages.page.fill("input[name=password2]", "a-long-pass-phrase-2026")
+    pages.submit()
+    assert "verify your email address" in pages.page.inner_text("h1").lower()
+
+    message = mail.outbox[-1]
+    assert message.to == ["aisha.bello@nhs.example"]
+    link = re.search(r"https?://\S+/account/confirm-email/\S+/", message.body).group(0)
+    path = re.sub(r"^https?://[^/]+", "", link)
+    pages.goto(path)
+    pages.submit()
+
+    sign_in(pages, "aisha.bello@nhs.example", "a-long-pass-phrase-2026")
+    pages.goto("/account/")
+    assert "Aisha Bello" in pages.page.inner_text("main")
+
+    with pages.page.expect_navigation():
+        pages.page.click("text=Sign out")
+    pages.check()
+    assert pages.page.locator("text=Sign in").first.is_visible()
+
+
+def test_account_management_pages_are_accessible(pages, db):
+    person = UserFactory(email="manager@nhs.example")
+    sign_in(pages, person.email)
+    for path in [
+        "/account/",
+        "/account/password/change/",
+        "/account/email/",
+        "/account/2fa/",
+        "/account/2fa/totp/activate",
+    ]:
+        pages.goto(path)
+    pages.page.context.clear_cookies()
+    for path in ["/account/password/reset/", "/account/login/", "/account/signup/", "/no-such-page/"]:
+        pages.goto(path)
