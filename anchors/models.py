@@ -53,6 +53,19 @@ class OrganisationQuerySet(models.QuerySet):
     def verified(self) -> OrganisationQuerySet:
         return self.filter(status=Organisation.Status.VERIFIED)
 
+    def listed(self) -> OrganisationQuerySet:
+        """NHS organisations from the ODS import that may be registered (or registered again)."""
+        return self.filter(
+            status__in=[Organisation.Status.LISTED, Organisation.Status.DECLINED], closed_on__isnull=True
+        )
+
+    def awaiting_verification_by(self, user) -> OrganisationQuerySet:
+        """Pending organisations this person may verify, oldest registration first."""
+        pending = self.filter(status=Organisation.Status.PENDING)
+        if not is_coordinator(user):
+            pending = pending.filter(region_id__in=lead_region_ids(user))
+        return pending.select_related("region", "registered_by").order_by("registered_at", "pk")
+
     def visible_to(self, user) -> OrganisationQuerySet:
         """Verified organisations, plus the unverified ones this person may see."""
         if not user.is_authenticated:
@@ -62,8 +75,8 @@ class OrganisationQuerySet(models.QuerySet):
         return self.filter(
             Q(status=Organisation.Status.VERIFIED)
             | Q(registered_by=user)
-            | Q(region__lead_appointments__user=user)
-        ).distinct()
+            | Q(region_id__in=lead_region_ids(user))
+        )
 
 
 class Organisation(models.Model):
@@ -88,6 +101,7 @@ class Organisation(models.Model):
     )
 
     class Status(models.TextChoices):
+        LISTED = "listed", "Listed (imported, not registered)"
         PENDING = "pending", "Awaiting verification"
         VERIFIED = "verified", "Verified"
         DECLINED = "declined", "Declined"

@@ -77,3 +77,19 @@ def lead_of(region_code: str = "Y63"):
 
 def coordinator():
     return CoordinatorFactory().user
+
+
+def listed(**kwargs) -> Organisation:
+    """An NHS organisation loaded from the ODS file that nobody has registered yet."""
+    return OrganisationFactory(status=Organisation.Status.LISTED, registered_at=None, **kwargs)
+
+
+def pending(registered_by=None, **kwargs) -> Organisation:
+    """An organisation awaiting verification, registered by a person with a verified email."""
+    return OrganisationFactory(
+        status=Organisation.Status.PENDING, registered_by=registered_by or UserFactory(), **kwargs
+    )
+
+
+def join_request(organisation: Organisation, **kwargs) -> Membership:
+    return MembershipFactory(organisation=organisation, status=Membership.Status.REQUESTED, **kwargs)

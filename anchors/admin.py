@@ -1,0 +1,78 @@
+from django.contrib import admin
+
+from .models import (
+    Coordinator,
+    IntegratedCareBoard,
+    Membership,
+    Organisation,
+    Pillar,
+    Region,
+    RegionalLead,
+)
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "slug"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Pillar)
+class PillarAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position"]
+    list_editable = ["position"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(IntegratedCareBoard)
+class IntegratedCareBoardAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "region", "closed_on"]
+    list_filter = ["region", ("closed_on", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "code"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fk_name = "organisation"
+    extra = 0
+    raw_id_fields = ["user", "decided_by"]
+    fields = ["user", "role", "status", "reason", "decided_by", "decided_at"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    """For inspection and repairs; the site's pages and services carry out the workflow."""
+
+    list_display = ["name", "ods_code", "type", "region", "status", "closed_on"]
+    list_filter = ["status", "type", "region"]
+    search_fields = ["name", "ods_code"]
+    list_select_related = ["region"]
+    raw_id_fields = ["registered_by", "decided_by"]
+    filter_horizontal = ["pillars"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organisation", "role", "status", "requested_at"]
+    list_filter = ["status", "role"]
+    search_fields = ["user__email", "user__full_name", "organisation__name"]
+    list_select_related = ["user", "organisation"]
+    raw_id_fields = ["user", "organisation", "decided_by"]
+
+
+@admin.register(RegionalLead)
+class RegionalLeadAdmin(admin.ModelAdmin):
+    list_display = ["user", "region", "appointed_by", "appointed_at"]
+    list_filter = ["region"]
+    list_select_related = ["user", "region", "appointed_by"]
+    raw_id_fields = ["user", "appointed_by"]
+
+
+@admin.register(Coordinator)
+class CoordinatorAdmin(admin.ModelAdmin):
+    list_display = ["user", "appointed_by", "appointed_at"]
+    list_select_related = ["user", "appointed_by"]
+    raw_id_fields = ["user", "appointed_by"]

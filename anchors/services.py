@@ -1,0 +1,430 @@
+"""Every state change of the network's members: organisations, memberships and roles.
+
+Design of imported NHS organisations: `import_ods` loads the ODS trusts file into ordinary
+`Organisation` rows with status **listed** ("in the ODS file, not a member"). Listed rows never
+appear in the directory and their profile pages answer 404 to everyone but coordinators and the
+region's leads. Registering an NHS organisation means picking a listed row (search by name or
+ODS code): it moves to **pending** with the registrant recorded, then a regional lead of its
+region or a coordinator verifies or declines it. A declined registration may be made again.
+Partner organisations (local authorities, universities...) are not in the ODS file, so the
+registrant types their details and a new pending row is created. One table keeps the ODS code
+unique across imported and registered organisations, so re-importing the file updates the
+same rows and never duplicates a member.
+
+Every function is keyword-only, checks who may act and from which state, runs in a
+transaction and queues its emails on commit. Refusals raise `NotAllowed` (views answer 403)
+or `InvalidState` (views show the message); both are `AnchorsError`.
+"""
+
+from __future__ import annotations
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group, Permission
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+
+from . import emails
+from .models import (
+    Coordinator,
+    IntegratedCareBoard,
+    Membership,
+    Organisation,
+    Pillar,
+    Region,
+    RegionalLead,
+    can_moderate_region,
+    forget_roles,
+    is_admin_of,
+    is_coordinator,
+)
+
+COORDINATORS_GROUP = "Coordinators"
+# Reference data coordinators keep up to date in the Django admin.
+COORDINATOR_MODELS = (Region, Pillar, IntegratedCareBoard)
+
+
+class AnchorsError(Exception):
+    """A refused operation; the message is safe to show to the person who tried."""
+
+
+class NotAllowed(AnchorsError):
+    """This person may not do this (views answer 403)."""
+
+
+class InvalidState(AnchorsError):
+    """The thing is not in a state that allows this (already decided, last admin...)."""
+
+
+class AlreadyRegistered(InvalidState):
+    """The organisation is already a member or awaiting verification: ask to join it instead."""
+
+    def __init__(self, organisation: Organisation):
+        self.organisation = organisation
+        super().__init__(f"{organisation.name} is already registered. You can ask to join it instead.")
+
+
+# --- Helpers -----------------------------------------------------------------------------------
+
+
+def verified_email_domains(user) -> set[str]:
+    emails_ = EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    return {email.rsplit("@", 1)[-1].lower() for email in emails_}
+
+
+def _require_verified_email(user) -> None:
+    if not getattr(user, "is_authenticated", False):
+        raise NotAllowed("Sign in first.")
+    if not EmailAddress.objects.filter(user=user, verified=True).exists():
+        raise NotAllowed("Verify your email address first.")
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:180] or "organisation"
+    slug, n = base, 2
+    while Organisation.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _admin_emails(organisation: Organisation) -> list[str]:
+    return list(
+        Membership.objects.admins()
+        .filter(organisation=organisation)
+        .values_list("user__email", flat=True)
+    )
+
+
+def _lock(model, pk):
+    return model.objects.select_for_update().get(pk=pk)
+
+
+# --- Organisations -----------------------------------------------------------------------------
+
+
+def organisation_register_listed(*, organisation: Organisation, by) -> Organisation:
+    """Register an NHS organisation picked from those the ODS import listed."""
+    _require_verified_email(by)
+    with transaction.atomic():
+        organisation = _lock(Organisation, organisation.pk)
+        if organisation.status in (Organisation.Status.PENDING, Organisation.Status.VERIFIED):
+            raise AlreadyRegistered(organisation)
+        if organisation.closed_on:
+            raise InvalidState(f"{organisation.name} has closed, so it cannot be registered.")
+        organisation.status = Organisation.Status.PENDING
+        organisation.registered_by = by
+        organisation.registered_at = timezone.now()
+        organisation.decided_by = None
+        organisation.decided_at = None
+        organisation.decision_reason = ""
+        organisation.save()
+    return organisation
+
+
+def organisation_register_partner(
+    *,
+    by,
+    name: str,
+    type: str,
+    region: Region,
+    website: str = "",
+    email_domains: list[str] | None = None,
+    description: str = "",
+) -> Organisation:
+    """Register a partner organisation (not in the ODS file) from the details typed in."""
+    _require_verified_email(by)
+    name = " ".join(name.split())
+    if type not in Organisation.PARTNER_TYPES:
+        raise InvalidState("NHS organisations are registered by picking them from the list.")
+    with transaction.atomic():
+        existing = Organisation.objects.filter(name__iexact=name).first()
+        if existing is not None:
+            if existing.status in (Organisation.Status.PENDING, Organisation.Status.VERIFIED):
+                raise AlreadyRegistered(existing)
+            raise InvalidState(f"{existing.name} is already listed: pick it from the NHS organisations.")
+        return Organisation.objects.create(
+            name=name,
+            slug=_unique_slug(name),
+            type=type,
+            region=region,
+            website=website,
+            email_domains=[d.lower() for d in (email_domains or [])],
+            description=description,
+            status=Organisation.Status.PENDING,
+            registered_by=by,
+            registered_at=timezone.now(),
+        )
+
+
+def organisation_register(*, by, organisation: Organisation | None = None, **partner_details) -> Organisation:
+    """Register a listed NHS organisation (pass `organisation`) or a partner (pass its details)."""
+    if organisation is not None:
+        return organisation_register_listed(organisation=organisation, by=by)
+    return organisation_register_partner(by=by, **partner_details)
+
+
+def _decide(organisation: Organisation, by, status: str, reason: str) -> Organisation:
+    organisation = _lock(Organisation, organisation.pk)
+    if not can_moderate_region(by, organisation.region_id):
+        raise NotAllowed("Only a regional lead for its region or a coordinator can decide this.")
+    if organisation.status != Organisation.Status.PENDING:
+        raise InvalidState(f"{organisation.name} is not awaiting verification.")
+    organisation.status = status
+    organisation.decided_by = by
+    organisation.decided_at = timezone.now()
+    organisation.decision_reason = reason
+    organisation.save()
+    return organisation
+
+
+def organisation_verify(*, organisation: Organisation, by, reason: str = "") -> Organisation:
+    """Verify a pending organisation; its registrant becomes its first admin."""
+    with transaction.atomic():
+        organisation = _decide(organisation, by, Organisation.Status.VERIFIED, reason.strip())
+        registrant = organisation.registered_by
+        if registrant is not None:
+            live = Membership.objects.filter(
+                user=registrant, organisation=organisation, status__in=Membership.LIVE_STATUSES
+            ).first()
+            if live is None:
+                Membership.objects.create(
+                    user=registrant,
+                    organisation=organisation,
+                    role=Membership.Role.ADMIN,
+                    status=Membership.Status.ACTIVE,
+                    reason="Registered the organisation.",
+                    decided_by=by,
+                    decided_at=organisation.decided_at,
+                )
+            else:
+                live.role, live.status = Membership.Role.ADMIN, Membership.Status.ACTIVE
+                live.decided_by, live.decided_at = by, organisation.decided_at
+                live.save()
+            forget_roles(registrant)
+            emails.organisation_verified(organisation)
+    return organisation
+
+
+def organisation_decline(*, organisation: Organisation, by, reason: str) -> Organisation:
+    reason = reason.strip()
+    if not reason:
+        raise InvalidState("Give a reason for declining.")
+    with transaction.atomic():
+        organisation = _decide(organisation, by, Organisation.Status.DECLINED, reason)
+        if organisation.registered_by is not None:
+            emails.organisation_declined(organisation)
+    return organisation
+
+
+UPDATABLE_FIELDS = ("description", "pledge", "website", "email_domains")
+
+
+def organisation_update(*, organisation: Organisation, by, pillars=None, **changes) -> Organisation:
+    """Admins (and coordinators) edit the profile and the pledge."""
+    unknown = set(changes) - set(UPDATABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Cannot update {', '.join(sorted(unknown))}")
+    if not (is_admin_of(by, organisation.pk) or is_coordinator(by)):
+        raise NotAllowed("Only the organisation's admins can edit its profile.")
+    with transaction.atomic():
+        organisation = _lock(Organisation, organisation.pk)
+        if "email_domains" in changes:
+            changes["email_domains"] = sorted({d.strip().lower().lstrip("@") for d in changes["email_domains"] if d.strip()})
+        for field, value in changes.items():
+            setattr(organisation, field, value)
+        organisation.save()
+        if pillars is not None:
+            organisation.pillars.set(pillars)
+    return organisation
+
+
+# --- Memberships -------------------------------------------------------------------------------
+
+
+def membership_request(*, organisation: Organisation, by, reason: str) -> Membership:
+    """Ask to join; approved at once when a verified email domain is one of the organisation's."""
+    _require_verified_email(by)
+    reason = reason.strip()
+    if not reason:
+        raise InvalidState("Say why you want to join.")
+    with transaction.atomic():
+        organisation = _lock(Organisation, organisation.pk)
+        if organisation.status != Organisation.Status.VERIFIED:
+            raise InvalidState(f"{organisation.name} is not a verified member of the network.")
+        live = Membership.objects.filter(
+            user=by, organisation=organisation, status__in=Membership.LIVE_STATUSES
+        ).first()
+        if live is not None:
+            if live.status == Membership.Status.ACTIVE:
+                raise InvalidState(f"You already belong to {organisation.name}.")
+            raise InvalidState(f"You have already asked to join {organisation.name}.")
+        domains = {d.lower() for d in organisation.email_domains}
+        automatic = bool(domains & verified_email_domains(by))
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                membership = Membership.objects.create(
+                    user=by,
+                    organisation=organisation,
+                    reason=reason,
+                    status=Membership.Status.ACTIVE if automatic else Membership.Status.REQUESTED,
+                    decided_at=now if automatic else None,
+                    decision_reason="Approved automatically: email domain." if automatic else "",
+                )
+        except IntegrityError as error:  # a second click racing the first
+            raise InvalidState(f"You have already asked to join {organisation.name}.") from error
+        if automatic:
+            forget_roles(by)
+            emails.join_decided(membership)
+        else:
+            emails.join_requested(membership, _admin_emails(organisation))
+    return membership
+
+
+def _decide_membership(membership: Membership, by, status: str, reason: str) -> Membership:
+    membership = _lock(Membership, membership.pk)
+    if not is_admin_of(by, membership.organisation_id):
+        raise NotAllowed("Only the organisation's admins can decide requests to join.")
+    if membership.status != Membership.Status.REQUESTED:
+        raise InvalidState("This request has already been decided.")
+    membership.status = status
+    membership.decided_by = by
+    membership.decided_at = timezone.now()
+    membership.decision_reason = reason
+    membership.save()
+    forget_roles(membership.user)
+    emails.join_decided(membership)
+    return membership
+
+
+def membership_approve(*, membership: Membership, by) -> Membership:
+    with transaction.atomic():
+        return _decide_membership(membership, by, Membership.Status.ACTIVE, "")
+
+
+def membership_decline(*, membership: Membership, by, reason: str = "") -> Membership:
+    with transaction.atomic():
+        return _decide_membership(membership, by, Membership.Status.DECLINED, reason.strip())
+
+
+def _other_admins(membership: Membership) -> int:
+    return (
+        Membership.objects.admins()
+        .filter(organisation_id=membership.organisation_id)
+        .exclude(pk=membership.pk)
+        .count()
+    )
+
+
+def membership_leave(*, membership: Membership, by) -> Membership:
+    """Leave an organisation. The last admin must appoint another admin first."""
+    with transaction.atomic():
+        membership = _lock(Membership, membership.pk)
+        if membership.user_id != by.pk:
+            raise NotAllowed("Only the person themselves can leave.")
+        if membership.status != Membership.Status.ACTIVE:
+            raise InvalidState("You are not an active member.")
+        if membership.role == Membership.Role.ADMIN and _other_admins(membership) == 0:
+            raise InvalidState("You are the only admin: appoint another admin before you leave.")
+        membership.status = Membership.Status.LEFT
+        membership.left_at = timezone.now()
+        membership.save()
+    forget_roles(by)
+    return membership
+
+
+def admin_appoint(*, membership: Membership, by) -> Membership:
+    with transaction.atomic():
+        membership = _lock(Membership, membership.pk)
+        if not is_admin_of(by, membership.organisation_id):
+            raise NotAllowed("Only the organisation's admins can appoint admins.")
+        if membership.status != Membership.Status.ACTIVE:
+            raise InvalidState("Only active members can become admins.")
+        if membership.role == Membership.Role.ADMIN:
+            raise InvalidState(f"{membership.user} is already an admin.")
+        membership.role = Membership.Role.ADMIN
+        membership.save()
+    return membership
+
+
+def admin_remove(*, membership: Membership, by) -> Membership:
+    with transaction.atomic():
+        membership = _lock(Membership, membership.pk)
+        if not is_admin_of(by, membership.organisation_id):
+            raise NotAllowed("Only the organisation's admins can remove admins.")
+        if membership.status != Membership.Status.ACTIVE or membership.role != Membership.Role.ADMIN:
+            raise InvalidState(f"{membership.user} is not an admin.")
+        if _other_admins(membership) == 0:
+            raise InvalidState("An organisation needs at least one admin.")
+        membership.role = Membership.Role.MEMBER
+        membership.save()
+    return membership
+
+
+# --- Roles -------------------------------------------------------------------------------------
+
+
+def _require_coordinator(by) -> None:
+    if not is_coordinator(by):
+        raise NotAllowed("Only coordinators can appoint or remove roles.")
+
+
+def regional_lead_appoint(*, user, region: Region, by) -> RegionalLead:
+    _require_coordinator(by)
+    with transaction.atomic():
+        if RegionalLead.objects.filter(user=user, region=region).exists():
+            raise InvalidState(f"{user} already leads {region}.")
+        appointment = RegionalLead.objects.create(user=user, region=region, appointed_by=by)
+    forget_roles(user)
+    return appointment
+
+
+def regional_lead_remove(*, appointment: RegionalLead, by) -> None:
+    _require_coordinator(by)
+    with transaction.atomic():
+        deleted, _ = RegionalLead.objects.filter(pk=appointment.pk).delete()
+        if not deleted:
+            raise InvalidState("That appointment has already been removed.")
+    forget_roles(appointment.user)
+
+
+def coordinators_group() -> Group:
+    """The Django auth group that lets coordinators edit reference data in the admin."""
+    group, _ = Group.objects.get_or_create(name=COORDINATORS_GROUP)
+    wanted = Permission.objects.filter(
+        Q(content_type__app_label="anchors")
+        & Q(content_type__model__in=[m._meta.model_name for m in COORDINATOR_MODELS])
+        & (Q(codename__startswith="view_") | Q(codename__startswith="change_") | Q(codename__startswith="add_"))
+    )
+    group.permissions.add(*wanted)
+    return group
+
+
+def coordinator_appoint(*, user, by) -> Coordinator:
+    _require_coordinator(by)
+    with transaction.atomic():
+        if Coordinator.objects.filter(user=user).exists():
+            raise InvalidState(f"{user} is already a coordinator.")
+        coordinator = Coordinator.objects.create(user=user, appointed_by=by)
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+        user.groups.add(coordinators_group())
+    forget_roles(user)
+    return coordinator
+
+
+def coordinator_remove(*, coordinator: Coordinator, by) -> None:
+    _require_coordinator(by)
+    if coordinator.user_id == by.pk:
+        raise InvalidState("You cannot remove yourself; ask another coordinator.")
+    with transaction.atomic():
+        deleted, _ = Coordinator.objects.filter(pk=coordinator.pk).delete()
+        if not deleted:
+            raise InvalidState("That coordinator has already been removed.")
+        user = coordinator.user
+        user.groups.remove(*Group.objects.filter(name=COORDINATORS_GROUP))
+        if not user.is_superuser:
+            user.is_staff = False
+            user.save(update_fields=["is_staff"])
+    forget_roles(coordinator.user)

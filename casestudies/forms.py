@@ -1,0 +1,213 @@
+from __future__ import annotations
+
+import filetype
+from django import forms
+from django.forms import formset_factory
+
+from anchors.models import Organisation, Pillar
+
+from .models import SECTIONS
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# What members may attach, decided from the file's content (never its name or declared type).
+ALLOWED_UPLOADS = {
+    "application/pdf": "pdf",
+    "application/msword": "doc",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.ms-powerpoint": "ppt",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
+    "application/vnd.ms-excel": "xls",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "image/png": "png",
+    "image/jpeg": "jpg",
+}
+
+
+class CaseStudyForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(),
+        label="Organisation",
+        empty_label=None,
+        help_text="The member organisation this case study belongs to.",
+    )
+    title = forms.CharField(max_length=200)
+    summary = forms.CharField(
+        max_length=600,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Two or three sentences, shown in lists and emails.",
+    )
+    pillars = forms.ModelMultipleChoiceField(
+        queryset=Pillar.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Choose at least one.",
+        error_messages={"required": "Choose at least one pillar"},
+    )
+    tags = forms.CharField(
+        required=False,
+        max_length=400,
+        help_text="Separate tags with commas, for example: social value, apprenticeships.",
+    )
+    period = forms.CharField(label="Period covered", max_length=100, required=False,
+                             help_text="For example, April 2020 to March 2022.")
+    contact_name = forms.CharField(label="Contact person", max_length=150, required=False)
+    contact_email = forms.EmailField(label="Contact email", required=False)
+    partners = forms.CharField(
+        label="Partner organisations",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One a line. Names of member organisations are linked to their profiles.",
+    )
+
+    def __init__(self, *args, organisations=None, tag_suggestions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, heading, hint in SECTIONS:
+            self.fields[name] = forms.CharField(
+                label=heading,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 6}),
+                help_text=f"{hint} You can use Markdown: **bold**, lists, [links](https://example.org).",
+            )
+        if organisations is None:
+            del self.fields["organisation"]
+        else:
+            self.fields["organisation"].queryset = organisations
+        if tag_suggestions:
+            self.fields["tags"].help_text += " Tags already in use: " + ", ".join(tag_suggestions) + "."
+
+    error_messages_map = {"title": "Enter a title", "summary": "Enter a summary"}
+
+    def clean_tags(self) -> list[str]:
+        names = [" ".join(t.split()) for t in self.cleaned_data["tags"].split(",")]
+        return sorted({n[:100] for n in names if n})
+
+    def clean_partners(self) -> list[str]:
+        return [" ".join(line.split())[:200] for line in self.cleaned_data["partners"].splitlines() if line.strip()]
+
+    def content(self, measures: list[dict]) -> dict:
+        """The cleaned form as the content a service applies (or a revision stores)."""
+        data = self.cleaned_data
+        names = data["partners"]
+        members = {
+            o.name.lower(): o.pk for o in Organisation.objects.verified().filter(name__in=names)
+        }
+        content = {name: data[name] for name in ("title", "summary", "period", "contact_name", "contact_email")}
+        content.update({name: data[name] for name, _h, _hint in SECTIONS})
+        content["pillars"] = sorted(p.pk for p in data["pillars"])
+        content["tags"] = data["tags"]
+        content["measures"] = measures
+        content["partners"] = [
+            {"organisation": members[n.lower()], "name": ""} if n.lower() in members else {"organisation": None, "name": n}
+            for n in names
+        ]
+        return content
+
+
+for _name, _message in CaseStudyForm.error_messages_map.items():
+    CaseStudyForm.base_fields[_name].error_messages["required"] = _message
+
+
+def initial_from_content(content: dict, partner_names: dict[int, str]) -> dict:
+    initial = {k: v for k, v in content.items() if k not in ("pillars", "tags", "measures", "partners")}
+    initial["pillars"] = content.get("pillars", [])
+    initial["tags"] = ", ".join(content.get("tags", []))
+    initial["partners"] = "\n".join(
+        partner_names.get(p["organisation"], "") if p.get("organisation") else p.get("name", "")
+        for p in content.get("partners", [])
+    )
+    return initial
+
+
+class MeasureForm(forms.Form):
+    measure = forms.CharField(max_length=200, required=False, help_text="For example, spend with local suppliers.")
+    value = forms.DecimalField(max_digits=14, decimal_places=2, required=False)
+    unit = forms.CharField(max_length=40, required=False, help_text="For example %, £, people.")
+    period = forms.CharField(max_length=100, required=False)
+    baseline = forms.DecimalField(max_digits=14, decimal_places=2, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if any(data.get(f) not in (None, "") for f in ("measure", "value", "unit", "period", "baseline")):
+            if not data.get("measure"):
+                self.add_error("measure", "Enter what was measured")
+            if data.get("value") is None:
+                self.add_error("value", "Enter the value as a number")
+            if not data.get("unit"):
+                self.add_error("unit", "Enter the unit")
+        return data
+
+    def as_content(self) -> dict | None:
+        data = self.cleaned_data
+        if not data.get("measure"):
+            return None
+        return {
+            "measure": data["measure"],
+            "value": str(data["value"]),
+            "unit": data["unit"],
+            "period": data.get("period") or "",
+            "baseline": "" if data.get("baseline") is None else str(data["baseline"]),
+        }
+
+
+MeasureFormSet = formset_factory(MeasureForm, extra=2, max_num=30)
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[
+            ("publish", "Publish"),
+            ("request_changes", "Request changes"),
+            ("reject", "Reject"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a decision"},
+    )
+    comment = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Required when you request changes (say what to change) or reject (give the reason).",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") in ("request_changes", "reject") and not (data.get("comment") or "").strip():
+            self.add_error(
+                "comment",
+                "Say what needs to change" if data["decision"] == "request_changes" else "Give a reason for rejecting it",
+            )
+        return data
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        help_text="PDF, Word, PowerPoint, Excel, PNG or JPEG, up to 10 MB.",
+        error_messages={"required": "Choose a file to upload"},
+    )
+    title = forms.CharField(max_length=200, error_messages={"required": "Enter a title for the file"})
+    alt_text = forms.CharField(
+        label="Alternative text",
+        max_length=300,
+        required=False,
+        help_text="For images: describe the image for people who cannot see it.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file must be 10 MB or smaller")
+        if upload.size == 0:
+            raise forms.ValidationError("The file is empty")
+        head = upload.read(8192)
+        upload.seek(0)
+        kind = filetype.guess(head)
+        if kind is None or kind.mime not in ALLOWED_UPLOADS:
+            raise forms.ValidationError("The file must be a PDF, Word, PowerPoint, Excel, PNG or JPEG file")
+        upload.detected_mime = kind.mime
+        upload.detected_extension = ALLOWED_UPLOADS[kind.mime]
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("file")
+        if upload is not None and upload.detected_mime.startswith("image/") and not data.get("alt_text", "").strip():
+            self.add_error("alt_text", "Enter alternative text describing the image")
+        return data

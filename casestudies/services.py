@@ -1,0 +1,336 @@
+"""Every change to a case study: authoring, the moderation workflow, revisions and archiving.
+
+Each function checks who may act and from which state, runs in one transaction, records a
+Transition row (who, when, comment) and queues email for after the commit.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from anchors.models import Organisation, can_moderate_region, is_member_of
+
+from . import emails
+from .models import (
+    CONTENT_FIELDS,
+    Attachment,
+    CaseStudy,
+    OutcomeMeasure,
+    Partner,
+    Revision,
+    Transition,
+)
+from .search import forget_summaries
+
+Status = CaseStudy.Status
+
+
+class WorkflowError(Exception):
+    """The case study is not in a state that allows this step (for example, already decided)."""
+
+
+# --- Who may do what ---------------------------------------------------------------------------
+
+
+def can_author(user, case_study: CaseStudy) -> bool:
+    return is_member_of(user, case_study.organisation_id)
+
+
+def can_moderate(user, case_study: CaseStudy) -> bool:
+    """The organisation's regional lead or a coordinator, never a member of the organisation."""
+    organisation = case_study.organisation
+    return can_moderate_region(user, organisation.region_id) and not is_member_of(user, organisation.pk)
+
+
+def open_revision(case_study: CaseStudy) -> Revision | None:
+    return case_study.revisions.filter(status__in=Revision.OPEN_STATUSES).first()
+
+
+def awaiting_decision(case_study: CaseStudy) -> Revision | None | bool:
+    """What a moderator would decide on: the case study itself (True), its submitted revision,
+    or nothing (False)."""
+    if case_study.status == Status.SUBMITTED:
+        return True
+    if case_study.status == Status.PUBLISHED:
+        revision = case_study.revisions.filter(status=Revision.Status.SUBMITTED).first()
+        if revision:
+            return revision
+    return False
+
+
+# --- Content -----------------------------------------------------------------------------------
+
+
+def content_of(case_study: CaseStudy) -> dict:
+    """A case study's editable content as plain data (what a revision stores and a diff compares)."""
+    content = {name: getattr(case_study, name) for name in CONTENT_FIELDS}
+    content["pillars"] = sorted(p.pk for p in case_study.pillars.all())
+    content["tags"] = sorted(t.name for t in case_study.tags.all())
+    content["measures"] = [
+        {
+            "measure": m.measure,
+            "value": str(m.value),
+            "unit": m.unit,
+            "period": m.period,
+            "baseline": "" if m.baseline is None else str(m.baseline),
+        }
+        for m in case_study.measures.all()
+    ]
+    content["partners"] = [
+        {"organisation": p.organisation_id, "name": p.name} for p in case_study.partners.all()
+    ]
+    return content
+
+
+def _apply_content(case_study: CaseStudy, content: dict) -> None:
+    for name in CONTENT_FIELDS:
+        if name in content:
+            setattr(case_study, name, content[name] or "")
+    case_study.save()
+    if "pillars" in content:
+        case_study.pillars.set(content["pillars"])
+    if "tags" in content:
+        case_study.tags.set(content["tags"], clear=True)
+    if "measures" in content:
+        case_study.measures.all().delete()
+        OutcomeMeasure.objects.bulk_create(
+            OutcomeMeasure(
+                case_study=case_study,
+                position=i,
+                measure=m["measure"],
+                value=Decimal(str(m["value"])),
+                unit=m["unit"],
+                period=m.get("period") or "",
+                baseline=Decimal(str(m["baseline"])) if m.get("baseline") not in (None, "") else None,
+            )
+            for i, m in enumerate(content["measures"])
+        )
+    if "partners" in content:
+        case_study.partners.all().delete()
+        Partner.objects.bulk_create(
+            Partner(case_study=case_study, organisation_id=p.get("organisation"), name=p.get("name") or "")
+            for p in content["partners"]
+        )
+
+
+def _unique_slug(title: str) -> str:
+    base = slugify(title)[:200] or "case-study"
+    slug, n = base, 2
+    while CaseStudy.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _record(case_study, *, action, from_status, to_status, by, comment="", revision=None) -> Transition:
+    return Transition.objects.create(
+        case_study=case_study,
+        revision=revision,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        by=by,
+        at=timezone.now(),
+        comment=comment,
+    )
+
+
+def _locked(case_study: CaseStudy) -> CaseStudy:
+    """Re-read the row under a lock so two people deciding at once cannot both win."""
+    return CaseStudy.objects.select_for_update().select_related("organisation").get(pk=case_study.pk)
+
+
+# --- Authoring ---------------------------------------------------------------------------------
+
+
+def case_study_create(*, organisation: Organisation, by, content: dict) -> CaseStudy:
+    if not organisation.is_verified or not is_member_of(by, organisation.pk):
+        raise PermissionDenied("Only members of a verified organisation can write its case studies.")
+    with transaction.atomic():
+        case_study = CaseStudy(
+            organisation=organisation, created_by=by, slug=_unique_slug(content["title"])
+        )
+        _apply_content(case_study, content)
+        _record(case_study, action="created", from_status="", to_status=Status.DRAFT, by=by)
+    return case_study
+
+
+def case_study_edit(*, case_study: CaseStudy, by, content: dict) -> CaseStudy | Revision:
+    """Change a draft in place; for a published case study, start or change its revision."""
+    if not can_author(by, case_study):
+        raise PermissionDenied("Only members of the organisation can edit its case studies.")
+    with transaction.atomic():
+        case_study = _locked(case_study)
+        if case_study.status in CaseStudy.EDITABLE_STATUSES:
+            _apply_content(case_study, content)
+            return case_study
+        if case_study.status != Status.PUBLISHED:
+            raise WorkflowError(f"A case study that is {case_study.get_status_display().lower()} cannot be edited.")
+        revision = open_revision(case_study)
+        if revision is None:
+            revision = Revision.objects.create(case_study=case_study, created_by=by, content=content)
+            _record(case_study, revision=revision, action="revision_started", from_status=Status.PUBLISHED,
+                    to_status=Revision.Status.DRAFT, by=by)
+        elif revision.status == Revision.Status.SUBMITTED:
+            raise WorkflowError("These changes are awaiting review and cannot be edited until decided.")
+        else:
+            revision.content = content
+            revision.save(update_fields=["content"])
+        return revision
+
+
+def case_study_submit(*, case_study: CaseStudy, by) -> CaseStudy:
+    if not can_author(by, case_study):
+        raise PermissionDenied("Only members of the organisation can submit its case studies.")
+    with transaction.atomic():
+        case_study = _locked(case_study)
+        now = timezone.now()
+        if case_study.status in CaseStudy.EDITABLE_STATUSES:
+            from_status = case_study.status
+            case_study.status = Status.SUBMITTED
+            case_study.submitted_at = now
+            case_study.save(update_fields=["status", "submitted_at", "updated_at"])
+            _record(case_study, action="submitted", from_status=from_status, to_status=Status.SUBMITTED, by=by)
+            emails.submitted(case_study=case_study, revision=None)
+            return case_study
+        revision = open_revision(case_study) if case_study.status == Status.PUBLISHED else None
+        if revision is None or revision.status == Revision.Status.SUBMITTED:
+            raise WorkflowError("There is nothing to submit: it is already awaiting review or decided.")
+        from_status = revision.status
+        revision.status = Revision.Status.SUBMITTED
+        revision.submitted_at = now
+        revision.save(update_fields=["status", "submitted_at"])
+        _record(case_study, revision=revision, action="submitted", from_status=from_status,
+                to_status=Revision.Status.SUBMITTED, by=by)
+        emails.submitted(case_study=case_study, revision=revision)
+    return case_study
+
+
+# --- Moderation --------------------------------------------------------------------------------
+
+
+def _decide(case_study: CaseStudy, by, action: str) -> tuple[CaseStudy, Revision | None]:
+    case_study = _locked(case_study)
+    if not can_moderate(by, case_study):
+        raise PermissionDenied("You cannot moderate this case study.")
+    target = awaiting_decision(case_study)
+    if target is False:
+        raise WorkflowError("This case study has already been decided.")
+    return case_study, (None if target is True else target)
+
+
+def case_study_publish(*, case_study: CaseStudy, by, comment: str = "") -> CaseStudy:
+    with transaction.atomic():
+        case_study, revision = _decide(case_study, by, "published")
+        now = timezone.now()
+        if revision is None:
+            case_study.status = Status.PUBLISHED
+            case_study.published_at = now
+            case_study.save(update_fields=["status", "published_at", "updated_at"])
+            _record(case_study, action="published", from_status=Status.SUBMITTED, to_status=Status.PUBLISHED,
+                    by=by, comment=comment)
+        else:
+            _apply_content(case_study, revision.content)
+            revision.status = Revision.Status.PUBLISHED
+            revision.save(update_fields=["status"])
+            _record(case_study, revision=revision, action="published", from_status=Revision.Status.SUBMITTED,
+                    to_status=Revision.Status.PUBLISHED, by=by, comment=comment)
+        transaction.on_commit(forget_summaries)
+        emails.decided(case_study=case_study, revision=revision, action="published", comment=comment)
+    return case_study
+
+
+def case_study_request_changes(*, case_study: CaseStudy, by, comment: str) -> CaseStudy:
+    if not comment.strip():
+        raise ValueError("Say what needs to change.")
+    with transaction.atomic():
+        case_study, revision = _decide(case_study, by, "changes_requested")
+        if revision is None:
+            case_study.status = Status.CHANGES_REQUESTED
+            case_study.save(update_fields=["status", "updated_at"])
+            _record(case_study, action="changes_requested", from_status=Status.SUBMITTED,
+                    to_status=Status.CHANGES_REQUESTED, by=by, comment=comment)
+        else:
+            revision.status = Revision.Status.CHANGES_REQUESTED
+            revision.save(update_fields=["status"])
+            _record(case_study, revision=revision, action="changes_requested", from_status=Revision.Status.SUBMITTED,
+                    to_status=Revision.Status.CHANGES_REQUESTED, by=by, comment=comment)
+        emails.decided(case_study=case_study, revision=revision, action="changes_requested", comment=comment)
+    return case_study
+
+
+def case_study_reject(*, case_study: CaseStudy, by, reason: str) -> CaseStudy:
+    if not reason.strip():
+        raise ValueError("Give a reason for rejecting it.")
+    with transaction.atomic():
+        case_study, revision = _decide(case_study, by, "rejected")
+        if revision is None:
+            case_study.status = Status.REJECTED
+            case_study.save(update_fields=["status", "updated_at"])
+            _record(case_study, action="rejected", from_status=Status.SUBMITTED, to_status=Status.REJECTED,
+                    by=by, comment=reason)
+        else:
+            revision.status = Revision.Status.REJECTED
+            revision.save(update_fields=["status"])
+            _record(case_study, revision=revision, action="rejected", from_status=Revision.Status.SUBMITTED,
+                    to_status=Revision.Status.REJECTED, by=by, comment=reason)
+        emails.decided(case_study=case_study, revision=revision, action="rejected", comment=reason)
+    return case_study
+
+
+def case_study_archive(*, case_study: CaseStudy, by, comment: str = "") -> CaseStudy:
+    """Take a published case study off lists and search; its page stays with a notice."""
+    if not (can_author(by, case_study) or can_moderate(by, case_study)):
+        raise PermissionDenied("You cannot archive this case study.")
+    with transaction.atomic():
+        case_study = _locked(case_study)
+        if case_study.status != Status.PUBLISHED:
+            raise WorkflowError("Only a published case study can be archived.")
+        case_study.status = Status.ARCHIVED
+        case_study.archived_at = timezone.now()
+        case_study.save(update_fields=["status", "archived_at", "updated_at"])
+        case_study.revisions.filter(status__in=Revision.OPEN_STATUSES).update(status=Revision.Status.REJECTED)
+        _record(case_study, action="archived", from_status=Status.PUBLISHED, to_status=Status.ARCHIVED,
+                by=by, comment=comment)
+        transaction.on_commit(forget_summaries)
+    return case_study
+
+
+# --- Attachments -------------------------------------------------------------------------------
+
+
+def attachment_add(*, case_study: CaseStudy, by, upload, title: str, alt_text: str = "") -> Attachment:
+    """Attach a checked upload (see AttachmentForm) to a case study its authors can still edit."""
+    if not can_author(by, case_study):
+        raise PermissionDenied("Only members of the organisation can add attachments.")
+    if case_study.status not in CaseStudy.EDITABLE_STATUSES:
+        raise WorkflowError("Attachments can be changed only while the case study is a draft or needs changes.")
+    with transaction.atomic():
+        attachment = Attachment(
+            case_study=case_study,
+            title=title,
+            alt_text=alt_text,
+            original_name=(upload.name or "")[:255],
+            content_type=upload.detected_mime,
+            extension=upload.detected_extension,
+            size=upload.size,
+            uploaded_by=by,
+        )
+        attachment.file.save("upload", upload, save=False)
+        attachment.save()
+    return attachment
+
+
+def attachment_remove(*, attachment: Attachment, by) -> None:
+    case_study = attachment.case_study
+    if not can_author(by, case_study):
+        raise PermissionDenied("Only members of the organisation can remove attachments.")
+    if case_study.status not in CaseStudy.EDITABLE_STATUSES:
+        raise WorkflowError("Attachments can be changed only while the case study is a draft or needs changes.")
+    with transaction.atomic():
+        attachment.delete()
+    transaction.on_commit(lambda: attachment.file.delete(save=False))

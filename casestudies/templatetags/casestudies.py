@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from django import template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from accounts.templatetags.nhsuk import nhsuk_error_summary
+
+from ..markdown import render_markdown
+from ..models import CaseStudy
+
+register = template.Library()
+
+
+@register.filter
+def markdown(text: str):
+    return render_markdown(text)
+
+
+@register.filter
+def snippet(text: str):
+    """A ts_headline snippet: escape everything, then restore only our own <mark> tags."""
+    escaped = escape(text or "")
+    return mark_safe(escaped.replace("&lt;mark&gt;", "<mark>").replace("&lt;/mark&gt;", "</mark>"))  # noqa: S308
+
+
+@register.inclusion_tag("includes/nhsuk/error_summary.html")
+def case_study_error_summary(form, formset=None):
+    """One error summary for the case study form and every outcome measure row."""
+    forms = [form, *(formset.forms if formset is not None else [])]
+    return nhsuk_error_summary(*forms)
+
+
+@register.inclusion_tag("casestudies/_organisation_list.html")
+def organisation_case_studies(organisation, limit: int = 10):
+    case_studies = list(
+        CaseStudy.objects.published()
+        .filter(organisation=organisation)
+        .defer("search_vector", "context", "approach", "outcomes", "lessons", "next_steps")
+        .order_by("-published_at", "-pk")[: limit + 1]
+    )
+    return {"case_studies": case_studies[:limit], "more": len(case_studies) > limit, "organisation": organisation}
+
+
+@register.inclusion_tag("casestudies/_status_tag.html")
+def case_study_status(status: str):
+    colours = {
+        "draft": "grey", "submitted": "blue", "changes_requested": "orange",
+        "published": "green", "rejected": "red", "archived": "grey",
+    }
+    return {"label": CaseStudy.Status(status).label, "colour": colours.get(status, "grey")}
