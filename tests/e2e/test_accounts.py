@@ -2,15 +2,8 @@ import re
 
 from django.core import mail
 
-from tests.factories import PASSWORD, UserFactory
-
-
-def sign_in(pages, email: str, password: str = PASSWORD) -> None:
-    """Sign in through the real sign-in page."""
-    pages.goto("/account/login/")
-    pages.page.fill("input[name=login]", email)
-    pages.page.fill("input[name=password]", password)
-    pages.submit()
+from tests.e2e.conftest import sign_in
+from tests.factories import UserFactory
 
 
 def test_a_newcomer_signs_up_verifies_their_email_and_signs_in(pages):

@@ -1,29 +1,9 @@
 """The joining journey in a real browser: register, verify, ask to join, approve."""
 
-import importlib
-
-import pytest
-from django.apps import apps
-
 from anchors.models import Membership, Organisation
 from tests.anchors.factories import OrganisationFactory, lead_of, listed, region
-from tests.factories import PASSWORD, UserFactory
-
-
-@pytest.fixture(autouse=True)
-def _reference_data(transactional_db):
-    """Live-server tests flush the tables after each test, taking the regions and pillars the
-    migration loaded with them: load them again."""
-    importlib.import_module("anchors.migrations.0002_reference_data").load(apps, None)
-
-
-def sign_in(pages, email: str, password: str = PASSWORD) -> None:
-    """Start a fresh session and sign in through the real sign-in page."""
-    pages.page.context.clear_cookies()
-    pages.goto("/account/login/")
-    pages.page.fill("input[name=login]", email)
-    pages.page.fill("input[name=password]", password)
-    pages.submit()
+from tests.e2e.conftest import sign_in
+from tests.factories import UserFactory
 
 
 def test_register_verify_ask_to_join_and_approve(pages):
