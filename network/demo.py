@@ -1,2 +1,123 @@
+"""Demo learning groups: two thematic groups with members, a discussion and an event."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from accounts.demo import demo_user
+from anchors.models import Pillar, Region
+
+from .models import Event, Group, GroupMembership, Post, Thread
+
+THEMATIC_GROUPS = [
+    (
+        "Social value in procurement",
+        "social-value-in-procurement",
+        "purchasing",
+        Group.JoinPolicy.OPEN,
+        "For procurement and finance teams weighting tenders for social value, buying from "
+        "local suppliers and measuring what that spend does for their area.",
+    ),
+    (
+        "Widening access to NHS jobs",
+        "widening-access-to-nhs-jobs",
+        "workforce",
+        Group.JoinPolicy.REQUEST,
+        "For workforce and education leads running pre-employment programmes, apprenticeships "
+        "and outreach to people furthest from work.",
+    ),
+]
+
+
+def _member(group: Group, user, role=GroupMembership.Role.MEMBER) -> None:
+    GroupMembership.objects.get_or_create(
+        group=group,
+        user=user,
+        status=GroupMembership.Status.ACTIVE,
+        defaults={"role": role},
+    )
+
+
 def seed(stdout=None, options=None) -> None:
-    """Demo content for this app (added as the app grows)."""
+    coordinator, lead = demo_user("coordinator"), demo_user("lead")
+    admin, member = demo_user("admin"), demo_user("member")
+    groups = {}
+    for name, slug, pillar_slug, policy, description in THEMATIC_GROUPS:
+        group, _ = Group.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "name": name,
+                "kind": Group.Kind.THEMATIC,
+                "pillar": Pillar.objects.filter(slug=pillar_slug).first(),
+                "join_policy": policy,
+                "description": description,
+                "created_by": coordinator,
+            },
+        )
+        groups[slug] = group
+    procurement = groups["social-value-in-procurement"]
+    workforce = groups["widening-access-to-nhs-jobs"]
+    _member(procurement, coordinator, GroupMembership.Role.LEAD)
+    _member(procurement, admin)
+    _member(procurement, member)
+    _member(workforce, lead, GroupMembership.Role.LEAD)
+    _member(workforce, admin)
+
+    north_east = Group.objects.filter(region=Region.objects.filter(code="Y63").first()).first()
+    if north_east is not None:
+        _member(north_east, admin)
+        _member(north_east, member)
+
+    if not Thread.objects.filter(group=procurement).exists():
+        now = timezone.now()
+        thread = Thread.objects.create(
+            group=procurement,
+            author=member,
+            title="How are you weighting social value in tenders?",
+            created_at=now - timedelta(days=3),
+            last_post_at=now - timedelta(days=1),
+        )
+        Post.objects.create(
+            thread=thread,
+            author=member,
+            created_at=now - timedelta(days=3),
+            body=(
+                "We are reviewing our tender scoring. Some trusts give social value 10% of the "
+                "marks, others 15%. What have you settled on, and did suppliers push back?"
+            ),
+        )
+        Post.objects.create(
+            thread=thread,
+            author=admin,
+            created_at=now - timedelta(days=2),
+            body=(
+                "We moved to **15%** last year. Local suppliers did better than we expected; "
+                "the trick was asking for commitments we could check, such as local jobs."
+            ),
+        )
+        Post.objects.create(
+            thread=thread,
+            author=coordinator,
+            created_at=now - timedelta(days=1),
+            body="East London's case study has figures on this: worth a read before you decide.",
+        )
+    if not Event.objects.filter(group=procurement).exists():
+        start = (timezone.localtime() + timedelta(days=14)).replace(
+            hour=10, minute=0, second=0, microsecond=0
+        )
+        Event.objects.create(
+            group=procurement,
+            title="Measuring local spend: a practical session",
+            starts_at=start,
+            ends_at=start + timedelta(hours=1, minutes=30),
+            online_url="https://meet.example.org/anchors-local-spend",
+            description="Three trusts show how they track the share of spend with local suppliers.",
+            created_by=coordinator,
+        )
+
+    try:
+        digest_seed = import_string("network.digest_demo.seed")
+    except ImportError:
+        return
+    digest_seed(stdout=stdout, options=options)

@@ -1,0 +1,3 @@
+"""Digest pages: compose, preview, send, report, preferences and unsubscribe."""
+
+urlpatterns: list = []

@@ -1,0 +1,88 @@
+from django import forms
+
+from anchors.models import Pillar
+
+from .models import Group
+
+
+class GroupForm(forms.Form):
+    name = forms.CharField(max_length=150)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    pillar = forms.ModelChoiceField(
+        queryset=Pillar.objects.all(),
+        required=False,
+        empty_label="No particular pillar",
+        help_text="Published case studies on this pillar appear on the group's page.",
+    )
+    join_policy = forms.ChoiceField(
+        label="Who can join", choices=Group.JoinPolicy.choices, widget=forms.RadioSelect
+    )
+
+
+class JoinRequestForm(forms.Form):
+    reason = forms.CharField(
+        label="Why would you like to join?",
+        help_text="The group's leads read this when they decide.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class ThreadForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    body = forms.CharField(
+        label="Your message",
+        help_text="You can use Markdown: *emphasis*, **bold**, lists and links.",
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    email_author_on_reply = forms.BooleanField(
+        label="Email me when someone replies", required=False, initial=True
+    )
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label="Your reply",
+        help_text="You can use Markdown: *emphasis*, **bold**, lists and links.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class HidePostForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you hiding this post?",
+        help_text="Members see this in place of the post.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class UKDateTimeField(forms.DateTimeField):
+    """A date and time typed as people in the UK write it. The site's TIME_ZONE is
+    Europe/London, so Django reads it as UK time, summer or winter."""
+
+    input_formats = ["%d/%m/%Y %H:%M", "%d/%m/%Y %H.%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
+
+
+class EventForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    starts_at = UKDateTimeField(
+        label="Starts", help_text="UK time, for example 14/01/2027 10:00"
+    )
+    ends_at = UKDateTimeField(label="Ends", help_text="UK time, for example 14/01/2027 12:00")
+    location = forms.CharField(label="Place", max_length=255, required=False)
+    online_url = forms.URLField(
+        label="Online link",
+        required=False,
+        assume_scheme="https", help_text="For example, a Teams or Zoom link"
+    )
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts and ends and ends < starts:
+            self.add_error("ends_at", "The event must end after it starts.")
+        if not cleaned.get("location") and not cleaned.get("online_url") and not self.errors.get(
+            "online_url"
+        ):
+            self.add_error("location", "Give a place or an online link.")
+        return cleaned

@@ -1,0 +1,311 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from anchors.models import Pillar, Region
+from casestudies.models import CaseStudy
+
+# --- Learning groups ---------------------------------------------------------------------------
+
+
+class GroupQuerySet(models.QuerySet):
+    def with_member_counts(self) -> GroupQuerySet:
+        return self.annotate(
+            member_count=Count(
+                "memberships", filter=Q(memberships__status=GroupMembership.Status.ACTIVE)
+            )
+        )
+
+
+class Group(models.Model):
+    class Kind(models.TextChoices):
+        REGIONAL = "regional", "Regional"
+        THEMATIC = "thematic", "Thematic"
+
+    class JoinPolicy(models.TextChoices):
+        OPEN = "open", "Anyone in the network can join"
+        REQUEST = "request", "People ask to join and a lead approves"
+
+    name = models.CharField(max_length=150, unique=True)
+    slug = models.SlugField(max_length=150, unique=True)
+    description = models.TextField(blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.THEMATIC)
+    region = models.OneToOneField(
+        Region, on_delete=models.CASCADE, null=True, blank=True, related_name="group"
+    )
+    pillar = models.ForeignKey(
+        Pillar, on_delete=models.SET_NULL, null=True, blank=True, related_name="groups"
+    )
+    join_policy = models.CharField(
+        max_length=16, choices=JoinPolicy.choices, default=JoinPolicy.OPEN
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = GroupQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("network:group", kwargs={"slug": self.slug})
+
+    def relevant_case_studies(self):
+        """Published case studies from its region or on its pillar, newest first."""
+        found = CaseStudy.objects.published()
+        if self.region_id:
+            found = found.filter(organisation__region_id=self.region_id)
+        elif self.pillar_id:
+            found = found.filter(pillars=self.pillar_id)
+        else:
+            return CaseStudy.objects.none()
+        return found.order_by("-published_at", "-pk")
+
+
+class GroupMembership(models.Model):
+    class Role(models.TextChoices):
+        MEMBER = "member", "Member"
+        LEAD = "lead", "Lead"
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Asked to join"
+        ACTIVE = "active", "Member"
+        DECLINED = "declined", "Declined"
+        LEFT = "left", "Left"
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "user"],
+                condition=Q(status__in=["requested", "active"]),
+                name="group_membership_one_live",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.group}"
+
+
+class Thread(models.Model):
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="threads")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="threads"
+    )
+    title = models.CharField(max_length=200)
+    email_author_on_reply = models.BooleanField(
+        "Email me when someone replies", default=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_post_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_post_at"]
+        indexes = [models.Index(fields=["group", "-last_post_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("network:thread", kwargs={"slug": self.group.slug, "pk": self.pk})
+
+
+class Post(models.Model):
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="posts"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    hidden_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Post {self.pk} in {self.thread}"
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+
+class EventQuerySet(models.QuerySet):
+    def upcoming(self) -> EventQuerySet:
+        return self.filter(ends_at__gte=timezone.now()).order_by("starts_at")
+
+
+class Event(models.Model):
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="events")
+    title = models.CharField(max_length=200)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    location = models.CharField("place", max_length=255, blank=True)
+    online_url = models.URLField("online link", blank=True)
+    description = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gte=models.F("starts_at")), name="event_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+# --- Digests -----------------------------------------------------------------------------------
+
+
+class DigestPreference(models.Model):
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", "Weekly, on Monday mornings"
+        MONTHLY = "monthly", "Monthly, on the first Monday"
+        NEVER = "never", "Never"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_preference"
+    )
+    frequency = models.CharField(max_length=16, choices=Frequency.choices, default=Frequency.WEEKLY)
+    pillars = models.ManyToManyField(Pillar, blank=True, related_name="+")
+    regions = models.ManyToManyField(Region, blank=True, related_name="+")
+    coordinator_digests = models.BooleanField(
+        "Send me the network coordinators' digests", default=True
+    )
+    last_personal_digest_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Digest preferences of {self.user}"
+
+
+class Digest(models.Model):
+    """One mailing: a coordinator's digest, or one run of the personal digests."""
+
+    class Kind(models.TextChoices):
+        COORDINATOR = "coordinator", "Coordinator's digest"
+        PERSONAL = "personal", "Personal digest"
+
+    class Audience(models.TextChoices):
+        EVERYONE = "everyone", "Everyone in the network"
+        REGIONS = "regions", "People in one or more regions"
+        GROUPS = "groups", "Members of one or more groups"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.COORDINATOR)
+    subject = models.CharField(max_length=200)
+    introduction = models.TextField(blank=True)
+    case_studies = models.ManyToManyField(CaseStudy, blank=True, related_name="+")
+    audience = models.CharField(max_length=16, choices=Audience.choices, default=Audience.EVERYONE)
+    regions = models.ManyToManyField(Region, blank=True, related_name="+")
+    groups = models.ManyToManyField(Group, blank=True, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    send_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "send_at"])]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    def get_absolute_url(self) -> str:
+        return reverse("network:digest", kwargs={"pk": self.pk})
+
+
+class Delivery(models.Model):
+    """The ledger: one row per (digest, recipient), written before anything is sent."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    digest = models.ForeignKey(Digest, on_delete=models.CASCADE, related_name="deliveries")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_deliveries"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # For personal digests: the items chosen for this person, fixed when the row is written.
+    items = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["digest", "recipient"], name="delivery_once_per_recipient")
+        ]
+        indexes = [models.Index(fields=["digest", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.digest} to {self.recipient}"
+
+
+class DigestedItem(models.Model):
+    """What a person's personal digests have already carried, so nothing appears twice."""
+
+    class Kind(models.TextChoices):
+        CASE_STUDY = "case_study", "Case study"
+        THREAD = "thread", "Discussion thread"
+        EVENT = "event", "Event"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    object_id = models.PositiveBigIntegerField()
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "object_id"], name="digested_item_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.object_id} sent to {self.user_id}"

@@ -1,0 +1,304 @@
+"""Learning groups: joining, leading, discussing and events.
+
+Every change of state is one of these functions. Each checks who may do it and from which
+state, runs in a transaction and queues its emails for after the commit. Digests have their
+own module, `network.digests`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import User
+from anchors.models import Membership, Organisation, Pillar, is_coordinator, lead_region_ids
+
+from . import emails
+from .models import Event, Group, GroupMembership, Post, Thread
+
+
+class GroupError(Exception):
+    """A group action that cannot be done; the message is shown to the person."""
+
+
+class NotAllowed(GroupError):
+    pass
+
+
+class InvalidState(GroupError):
+    pass
+
+
+# --- Questions about a person and a group --------------------------------------------------------
+
+
+def may_join_groups(user) -> bool:
+    """Members of a verified organisation take part in groups, as do leads and coordinators."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if is_coordinator(user) or lead_region_ids(user):
+        return True
+    return Membership.objects.active().filter(
+        user=user, organisation__status=Organisation.Status.VERIFIED
+    ).exists()
+
+
+def live_membership(group: Group, user) -> GroupMembership | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        GroupMembership.objects.filter(
+            group=group,
+            user=user,
+            status__in=[GroupMembership.Status.REQUESTED, GroupMembership.Status.ACTIVE],
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def is_group_lead(user, group: Group) -> bool:
+    """A lead appointed to the group, the regional lead of a regional group, or a coordinator."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if is_coordinator(user):
+        return True
+    if group.region_id and group.region_id in lead_region_ids(user):
+        return True
+    return GroupMembership.objects.filter(
+        group=group,
+        user=user,
+        role=GroupMembership.Role.LEAD,
+        status=GroupMembership.Status.ACTIVE,
+    ).exists()
+
+
+def is_group_member(user, group: Group) -> bool:
+    """Who sees the members, the discussion and the events: members and leads."""
+    if is_group_lead(user, group):
+        return True
+    membership = live_membership(group, user)
+    return membership is not None and membership.status == GroupMembership.Status.ACTIVE
+
+
+def group_leads(group: Group) -> list[User]:
+    """Everyone who leads the group: appointed leads and the region's regional leads."""
+    condition = Q(
+        group_memberships__group=group,
+        group_memberships__role=GroupMembership.Role.LEAD,
+        group_memberships__status=GroupMembership.Status.ACTIVE,
+    )
+    if group.region_id:
+        condition |= Q(lead_appointments__region_id=group.region_id)
+    return list(User.objects.filter(condition).distinct().order_by("full_name"))
+
+
+# --- Groups --------------------------------------------------------------------------------------
+
+
+def group_create(
+    *,
+    by: User,
+    name: str,
+    description: str,
+    join_policy: str,
+    pillar: Pillar | None = None,
+) -> Group:
+    """Coordinators create thematic groups; the creator leads it until they appoint others."""
+    if not is_coordinator(by):
+        raise NotAllowed("Only network coordinators can create learning groups.")
+    base = slugify(name)[:140] or "group"
+    slug, n = base, 2
+    while Group.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    with transaction.atomic():
+        try:
+            group = Group.objects.create(
+                name=name.strip(),
+                slug=slug,
+                description=description.strip(),
+                kind=Group.Kind.THEMATIC,
+                pillar=pillar,
+                join_policy=join_policy,
+                created_by=by,
+            )
+        except IntegrityError as exc:
+            raise InvalidState("A group with that name already exists.") from exc
+        GroupMembership.objects.create(
+            group=group, user=by, role=GroupMembership.Role.LEAD, status=GroupMembership.Status.ACTIVE
+        )
+    return group
+
+
+def group_join(*, group: Group, user: User, reason: str = "") -> GroupMembership:
+    """Join an open group at once, or ask to join one that needs a lead's approval."""
+    if not may_join_groups(user):
+        raise NotAllowed(
+            "Learning groups are for members of a verified organisation. Ask to join your "
+            "organisation first."
+        )
+    with transaction.atomic():
+        existing = live_membership(group, user)
+        if existing is not None:
+            if existing.status == GroupMembership.Status.ACTIVE:
+                raise InvalidState("You are already a member of this group.")
+            raise InvalidState("You have already asked to join this group.")
+        if group.join_policy == Group.JoinPolicy.OPEN:
+            return GroupMembership.objects.create(
+                group=group, user=user, status=GroupMembership.Status.ACTIVE
+            )
+        reason = reason.strip()
+        if not reason:
+            raise InvalidState("Tell the group's leads why you would like to join.")
+        membership = GroupMembership.objects.create(
+            group=group, user=user, status=GroupMembership.Status.REQUESTED, reason=reason
+        )
+        emails.join_requested(membership=membership, leads=group_leads(group))
+    return membership
+
+
+def group_request_decide(*, membership: GroupMembership, by: User, approve: bool) -> GroupMembership:
+    """A lead approves or declines a request to join; the person is emailed either way."""
+    if not is_group_lead(by, membership.group):
+        raise NotAllowed("Only the group's leads decide who joins.")
+    with transaction.atomic():
+        membership = GroupMembership.objects.select_for_update().get(pk=membership.pk)
+        if membership.status != GroupMembership.Status.REQUESTED:
+            raise InvalidState("This request has already been decided.")
+        membership.status = (
+            GroupMembership.Status.ACTIVE if approve else GroupMembership.Status.DECLINED
+        )
+        membership.decided_by = by
+        membership.decided_at = timezone.now()
+        membership.save(update_fields=["status", "decided_by", "decided_at"])
+        emails.join_decided(membership=membership)
+    return membership
+
+
+def group_leave(*, group: Group, user: User) -> None:
+    """Members leave at will (and a request can be withdrawn the same way)."""
+    with transaction.atomic():
+        membership = live_membership(group, user)
+        if membership is None:
+            raise InvalidState("You are not a member of this group.")
+        membership.status = GroupMembership.Status.LEFT
+        membership.decided_at = timezone.now()
+        membership.save(update_fields=["status", "decided_at"])
+
+
+def group_lead_appoint(*, group: Group, user: User, by: User) -> GroupMembership:
+    """Coordinators appoint a group's leads (owning a group is separate from being a member)."""
+    if not is_coordinator(by):
+        raise NotAllowed("Only network coordinators appoint group leads.")
+    with transaction.atomic():
+        membership = live_membership(group, user)
+        if membership is None:
+            membership = GroupMembership(group=group, user=user)
+        membership.role = GroupMembership.Role.LEAD
+        membership.status = GroupMembership.Status.ACTIVE
+        membership.decided_by = by
+        membership.decided_at = timezone.now()
+        membership.save()
+    return membership
+
+
+# --- Discussion ----------------------------------------------------------------------------------
+
+
+def thread_start(
+    *, group: Group, by: User, title: str, body: str, email_author_on_reply: bool = True
+) -> Thread:
+    if not is_group_member(by, group):
+        raise NotAllowed("Only the group's members can start a discussion.")
+    title, body = title.strip(), body.strip()
+    if not title or not body:
+        raise InvalidState("A discussion needs a title and a first message.")
+    now = timezone.now()
+    with transaction.atomic():
+        thread = Thread.objects.create(
+            group=group,
+            author=by,
+            title=title,
+            email_author_on_reply=email_author_on_reply,
+            created_at=now,
+            last_post_at=now,
+        )
+        Post.objects.create(thread=thread, author=by, body=body, created_at=now)
+    return thread
+
+
+def post_reply(*, thread: Thread, by: User, body: str) -> Post:
+    """Reply in a thread; its author is emailed if they asked to be."""
+    if not is_group_member(by, thread.group):
+        raise NotAllowed("Only the group's members can reply.")
+    body = body.strip()
+    if not body:
+        raise InvalidState("Write a reply before posting it.")
+    now = timezone.now()
+    with transaction.atomic():
+        post = Post.objects.create(thread=thread, author=by, body=body, created_at=now)
+        Thread.objects.filter(pk=thread.pk).update(last_post_at=now)
+        author = thread.author
+        if (
+            thread.email_author_on_reply
+            and author is not None
+            and author.pk != by.pk
+            and is_group_member(author, thread.group)
+        ):
+            emails.reply_posted(post=post, to=author)
+    return post
+
+
+def post_hide(*, post: Post, by: User, reason: str) -> Post:
+    """Leads hide a post, saying why; the text stays in the database for the record."""
+    if not is_group_lead(by, post.thread.group):
+        raise NotAllowed("Only the group's leads can hide posts.")
+    reason = reason.strip()
+    if not reason:
+        raise InvalidState("Give a reason for hiding the post.")
+    with transaction.atomic():
+        post = Post.objects.select_for_update().get(pk=post.pk)
+        if post.hidden_at is not None:
+            raise InvalidState("This post is already hidden.")
+        post.hidden_at = timezone.now()
+        post.hidden_by = by
+        post.hidden_reason = reason
+        post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    return post
+
+
+# --- Events --------------------------------------------------------------------------------------
+
+
+def event_add(
+    *,
+    group: Group,
+    by: User,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    location: str = "",
+    online_url: str = "",
+    description: str = "",
+) -> Event:
+    if not is_group_lead(by, group):
+        raise NotAllowed("Only the group's leads can add events.")
+    if ends_at < starts_at:
+        raise InvalidState("The event must end after it starts.")
+    if not location.strip() and not online_url.strip():
+        raise InvalidState("Give a place or an online link for the event.")
+    with transaction.atomic():
+        return Event.objects.create(
+            group=group,
+            title=title.strip(),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            location=location.strip(),
+            online_url=online_url.strip(),
+            description=description.strip(),
+            created_by=by,
+        )

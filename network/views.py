@@ -1,0 +1,257 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from anchors.models import is_coordinator
+
+from . import forms, services
+from .ics import event_calendar
+from .models import Event, Group, GroupMembership, Post, Thread
+
+RELATED_CASE_STUDIES = 6
+
+
+def _group(slug: str) -> Group:
+    return get_object_or_404(Group.objects.select_related("region", "pillar"), slug=slug)
+
+
+def _members_only(request: HttpRequest, group: Group) -> None:
+    """Members' parts of a group: visitors sign in first, others are refused."""
+    if not services.is_group_member(request.user, group):
+        raise PermissionDenied("Only the group's members can see this.")
+
+
+def group_list(request: HttpRequest) -> HttpResponse:
+    groups = Group.objects.with_member_counts().select_related("region", "pillar")
+    my_group_ids = set()
+    if request.user.is_authenticated:
+        my_group_ids = set(
+            GroupMembership.objects.filter(
+                user=request.user, status=GroupMembership.Status.ACTIVE
+            ).values_list("group_id", flat=True)
+        )
+    return render(
+        request,
+        "network/group_list.html",
+        {
+            "regional": [g for g in groups if g.kind == Group.Kind.REGIONAL],
+            "thematic": [g for g in groups if g.kind == Group.Kind.THEMATIC],
+            "my_group_ids": my_group_ids,
+            "may_create": is_coordinator(request.user),
+            "nav": "groups",
+        },
+    )
+
+
+def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    group = _group(slug)
+    is_member = services.is_group_member(request.user, group)
+    context = {
+        "group": group,
+        "nav": "groups",
+        "leads": services.group_leads(group),
+        "membership": services.live_membership(group, request.user),
+        "is_member": is_member,
+        "is_lead": services.is_group_lead(request.user, group),
+        "may_join": services.may_join_groups(request.user),
+        "case_studies": group.relevant_case_studies().for_cards()[:RELATED_CASE_STUDIES],
+        "join_form": forms.JoinRequestForm(),
+    }
+    if is_member:
+        context["members"] = (
+            GroupMembership.objects.filter(group=group, status=GroupMembership.Status.ACTIVE)
+            .select_related("user")
+            .order_by("user__full_name")
+        )
+        context["threads"] = (
+            Thread.objects.filter(group=group)
+            .select_related("author")
+            .annotate(reply_count=Count("posts") - 1)
+            .order_by("-last_post_at")[:20]
+        )
+        context["events"] = Event.objects.filter(group=group).upcoming()[:10]
+        context["pending_count"] = (
+            GroupMembership.objects.filter(group=group, status=GroupMembership.Status.REQUESTED).count()
+            if context["is_lead"]
+            else 0
+        )
+    return render(request, "network/group_detail.html", context)
+
+
+@login_required
+def group_new(request: HttpRequest) -> HttpResponse:
+    if not is_coordinator(request.user):
+        raise PermissionDenied
+    form = forms.GroupForm(request.POST or None, initial={"join_policy": Group.JoinPolicy.OPEN})
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = services.group_create(by=request.user, **form.cleaned_data)
+        except services.GroupError as error:
+            form.add_error("name", str(error))
+        else:
+            messages.success(request, f"{group.name} has been created. You lead it.")
+            return redirect(group)
+    return render(request, "network/group_form.html", {"form": form, "nav": "groups"})
+
+
+@login_required
+def group_join(request: HttpRequest, slug: str) -> HttpResponse:
+    group = _group(slug)
+    form = forms.JoinRequestForm(request.POST or None)
+    if request.method == "POST":
+        needs_reason = group.join_policy == Group.JoinPolicy.REQUEST
+        if not needs_reason or form.is_valid():
+            reason = form.cleaned_data.get("reason", "") if needs_reason else ""
+            try:
+                membership = services.group_join(group=group, user=request.user, reason=reason)
+            except services.NotAllowed as error:
+                raise PermissionDenied(str(error)) from error
+            except services.GroupError as error:
+                messages.error(request, str(error))
+                return redirect(group)
+            if membership.status == GroupMembership.Status.ACTIVE:
+                messages.success(request, f"You have joined {group.name}.")
+            else:
+                messages.success(request, "Your request has been sent to the group's leads.")
+            return redirect(group)
+    if not services.may_join_groups(request.user):
+        raise PermissionDenied
+    return render(request, "network/group_join.html", {"group": group, "form": form, "nav": "groups"})
+
+
+@login_required
+@require_POST
+def group_leave(request: HttpRequest, slug: str) -> HttpResponse:
+    group = _group(slug)
+    try:
+        services.group_leave(group=group, user=request.user)
+    except services.GroupError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"You have left {group.name}.")
+    return redirect(group)
+
+
+@login_required
+def group_requests(request: HttpRequest, slug: str) -> HttpResponse:
+    group = _group(slug)
+    if not services.is_group_lead(request.user, group):
+        raise PermissionDenied
+    if request.method == "POST":
+        membership = get_object_or_404(
+            GroupMembership, pk=request.POST.get("membership"), group=group
+        )
+        approve = request.POST.get("decision") == "approve"
+        try:
+            services.group_request_decide(membership=membership, by=request.user, approve=approve)
+        except services.GroupError as error:
+            messages.error(request, str(error))
+        else:
+            verb = "approved" if approve else "declined"
+            messages.success(request, f"You {verb} {membership.user.full_name}'s request.")
+        return redirect("network:requests", slug=group.slug)
+    pending = (
+        GroupMembership.objects.filter(group=group, status=GroupMembership.Status.REQUESTED)
+        .select_related("user")
+        .order_by("created_at")
+    )
+    return render(
+        request, "network/group_requests.html", {"group": group, "pending": pending, "nav": "groups"}
+    )
+
+
+@login_required
+def thread_new(request: HttpRequest, slug: str) -> HttpResponse:
+    group = _group(slug)
+    _members_only(request, group)
+    form = forms.ThreadForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            thread = services.thread_start(group=group, by=request.user, **form.cleaned_data)
+        except services.GroupError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Your discussion has started.")
+            return redirect(thread)
+    return render(request, "network/thread_form.html", {"group": group, "form": form, "nav": "groups"})
+
+
+@login_required
+def thread_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    group = _group(slug)
+    _members_only(request, group)
+    thread = get_object_or_404(Thread.objects.select_related("author"), pk=pk, group=group)
+    form = forms.ReplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.post_reply(thread=thread, by=request.user, body=form.cleaned_data["body"])
+        except services.GroupError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Your reply has been posted.")
+            return redirect(thread)
+    posts = Post.objects.filter(thread=thread).select_related("author", "hidden_by")
+    return render(
+        request,
+        "network/thread_detail.html",
+        {
+            "group": group,
+            "thread": thread,
+            "posts": posts,
+            "form": form,
+            "is_lead": services.is_group_lead(request.user, group),
+            "nav": "groups",
+        },
+    )
+
+
+@login_required
+def post_hide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    group = _group(slug)
+    post = get_object_or_404(Post.objects.select_related("thread", "author"), pk=pk, thread__group=group)
+    if not services.is_group_lead(request.user, group):
+        raise PermissionDenied
+    form = forms.HidePostForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.post_hide(post=post, by=request.user, reason=form.cleaned_data["reason"])
+        except services.GroupError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "The post is hidden.")
+            return redirect(post.thread)
+    return render(
+        request, "network/post_hide.html", {"group": group, "post": post, "form": form, "nav": "groups"}
+    )
+
+
+@login_required
+def event_new(request: HttpRequest, slug: str) -> HttpResponse:
+    group = _group(slug)
+    if not services.is_group_lead(request.user, group):
+        raise PermissionDenied
+    form = forms.EventForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = services.event_add(group=group, by=request.user, **form.cleaned_data)
+        except services.GroupError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{event.title} has been added.")
+            return redirect(group)
+    return render(request, "network/event_form.html", {"group": group, "form": form, "nav": "groups"})
+
+
+@login_required
+def event_ics(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    group = _group(slug)
+    _members_only(request, group)
+    event = get_object_or_404(Event, pk=pk, group=group)
+    response = HttpResponse(event_calendar(event), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="event-{event.pk}.ics"'
+    return response
+
