@@ -119,7 +119,7 @@ def load_reference_data() -> None:
     pillars and regional groups the data migrations loaded: put them back."""
     from django.apps import apps
 
-    for module in ("anchors.migrations.0002_reference_data",):
+    for module in ("anchors.migrations.0002_reference_data", "network.migrations.0002_regional_groups"):
         importlib.import_module(module).load(apps, None)
     for hook in REFERENCE_DATA_HOOKS:
         hook()
