@@ -11,6 +11,29 @@ def pytest_configure(config):
     # need passwords to check, not to resist attack.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+    # Tasks queued by the code under test run in the test's own process, so a test sees their
+    # effect (an email in the outbox) without a worker. The real broker and a real worker are
+    # exercised by the tests marked `realprocess`, which turn this off with `real_broker`.
+    from config.celery import app as celery_app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+
+
+@pytest.fixture
+def real_broker():
+    """Send tasks to the configured broker (Redis) instead of running them in-process."""
+    from django.conf import settings
+
+    from config.celery import app as celery_app
+
+    if not settings.CELERY_BROKER_URL:
+        pytest.skip("no CELERY_BROKER_URL configured")
+    celery_app.conf.task_always_eager = False
+    yield celery_app
+    celery_app.conf.task_always_eager = True
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
