@@ -2,9 +2,11 @@
 
 Costs are bounded so that pages stay fast at 100,000 case studies:
 - the search vector is a stored generated column behind a GIN index (see fields.py);
-- relevance ranking scores only the RANK_POOL newest matches, never every match of a common term;
-- result counts and facet counts look at no more than COUNT_CAP / FACET_CAP rows, and the
-  unfiltered facet summary is cached until something is published or archived.
+- a filtered or searched page fetches the ids of at most COUNT_CAP + 1 newest matches once;
+  relevance ranking, the result count and the facet counts all work from that bounded list,
+  never from every match of a common word;
+- the unfiltered list takes its total and facet counts from a cached summary, refreshed when
+  something is published or archived.
 """
 
 from __future__ import annotations
@@ -16,7 +18,18 @@ from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRa
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, TextField, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.utils.functional import cached_property
 from taggit.models import Tag, TaggedItem
@@ -28,8 +41,6 @@ from .models import CaseStudy
 
 PAGE_SIZE = 20
 COUNT_CAP = 1000
-FACET_CAP = 2000
-RANK_POOL = 1000
 TOP_TAGS = 15
 SUMMARY_KEY = "casestudies:facet-summary"
 SUMMARY_SECONDS = 3600
@@ -75,21 +86,17 @@ class Filters:
         return not (self.q or self.pillars or self.regions or self.types or self.tags)
 
 
-def _tags_filter(slugs: list[str]) -> Exists:
-    return Exists(
-        TaggedItem.objects.filter(
-            content_type__app_label="casestudies",
-            content_type__model="casestudy",
-            object_id=OuterRef("pk"),
-            tag__slug__in=slugs,
-        )
-    )
+def _tags_filter(slugs: list[str]) -> Q:
+    return Q(pk__in=TaggedItem.objects.filter(
+        content_type_id=_case_study_content_type_id(),
+        tag_id__in=list(Tag.objects.filter(slug__in=slugs).values_list("pk", flat=True)),
+    ).values("object_id"))
 
 
-def _pillars_filter(slugs: list[str]) -> Exists:
-    return Exists(
-        CaseStudy.pillars.through.objects.filter(casestudy_id=OuterRef("pk"), pillar__slug__in=slugs)
-    )
+def _pillars_filter(slugs: list[str]) -> Q:
+    # Ids resolved first so the planner sees plain integers and picks a hash semi-join.
+    pillar_ids = list(Pillar.objects.filter(slug__in=slugs).values_list("pk", flat=True))
+    return Q(pk__in=CaseStudy.pillars.through.objects.filter(pillar_id__in=pillar_ids).values("casestudy_id"))
 
 
 def _text_filter(q: str) -> tuple[Q, SearchQuery | None]:
@@ -120,10 +127,13 @@ def filtered(filters: Filters) -> tuple[QuerySet, SearchQuery | None]:
         qs = qs.filter(_pillars_filter(filters.pillars))
     if filters.tags:
         qs = qs.filter(_tags_filter(filters.tags))
-    if filters.regions:
-        qs = qs.filter(organisation__region__code__in=filters.regions)
-    if filters.types:
-        qs = qs.filter(organisation__type__in=filters.types)
+    if filters.regions or filters.types:
+        organisations = Organisation.objects.all()
+        if filters.regions:
+            organisations = organisations.filter(region__code__in=filters.regions)
+        if filters.types:
+            organisations = organisations.filter(type__in=filters.types)
+        qs = qs.filter(organisation_id__in=list(organisations.values_list("pk", flat=True)))
     query = None
     if filters.q:
         condition, query = _text_filter(filters.q)
@@ -131,16 +141,16 @@ def filtered(filters: Filters) -> tuple[QuerySet, SearchQuery | None]:
     return qs, query
 
 
-class CappedPaginator(Paginator):
-    """Counts at most COUNT_CAP + 1 rows: beyond that, 'more than 1,000' is all a reader needs."""
+class KnownCountPaginator(Paginator):
+    """A paginator told its count (from the cached summary) instead of running COUNT(*)."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
 
     @cached_property
     def count(self) -> int:
-        return self.object_list.order_by().values("pk")[: COUNT_CAP + 1].count()
-
-    @property
-    def is_capped(self) -> bool:
-        return self.count > COUNT_CAP
+        return self._known_count
 
 
 @dataclass
@@ -153,24 +163,28 @@ class Results:
 
 
 def search(filters: Filters, page_number) -> Results:
-    qs, query = filtered(filters)
-    ordered = qs.order_by("-published_at", "-pk")
-    if query is not None and filters.sort == "relevance":
-        # Rank only the newest RANK_POOL matches: ranking 40,000 matches of a common word costs
-        # a second, and the best of the newest thousand is what a reader wants anyway.
-        pool = qs.order_by("-published_at", "-pk").values("pk")[:RANK_POOL]
-        ordered = (
-            CaseStudy.objects.filter(pk__in=pool)
-            .annotate(rank=SearchRank(F("search_vector"), query))
-            .order_by("-rank", "-published_at", "-pk")
-        )
-    elif filters.q and filters.sort == "relevance":
-        # SQLite: a title match first, then the newest.
-        ordered = qs.annotate(
-            in_title=Case(When(title__icontains=filters.q, then=Value(1)), default=Value(0))
-        ).order_by("-in_title", "-published_at", "-pk")
+    """One page of results with facet counts, in a fixed number of queries.
 
-    paginator = CappedPaginator(ordered.values_list("pk", flat=True), PAGE_SIZE)
+    Unfiltered: the page comes straight off the (status, published_at) index and the total and
+    facet counts from the cached summary. Filtered or searched: one query fetches the ids of the
+    newest COUNT_CAP + 1 matches; the count, the relevance ranking, the page and the facet
+    counts all work from that bounded list, so a common word costs no more than a rare one."""
+    qs, query = filtered(filters)
+    newest_first = qs.order_by("-published_at", "-pk")
+    if filters.is_empty:
+        summary = facet_summary()
+        paginator = KnownCountPaginator(newest_first.values_list("pk", flat=True), PAGE_SIZE, count=summary["total"])
+        capped = False
+        counts = summary
+    else:
+        hits = list(newest_first.values_list("pk", flat=True)[: COUNT_CAP + 1])
+        capped = len(hits) > COUNT_CAP
+        hits = hits[:COUNT_CAP]
+        order = hits
+        if filters.q and filters.sort == "relevance":
+            order = list(_by_relevance(hits, query, filters.q))
+        paginator = Paginator(order, PAGE_SIZE)
+        counts = _count_facets(hits)
     page = paginator.get_page(page_number)
     ids = list(page.object_list)
     rows = CaseStudy.objects.filter(pk__in=ids).for_cards()
@@ -189,42 +203,62 @@ def search(filters: Filters, page_number) -> Results:
             )
         )
     by_id = {cs.pk: cs for cs in rows}
-    case_studies = [by_id[pk] for pk in ids if pk in by_id]
     return Results(
         page=page,
-        case_studies=case_studies,
-        facets=facet_counts(filters, qs),
+        case_studies=[by_id[pk] for pk in ids if pk in by_id],
+        facets=_label_facets(filters, counts),
         filters=filters,
-        capped=paginator.is_capped,
+        capped=capped,
     )
+
+
+def _among(qs: QuerySet, column: str, ids: list[int] | QuerySet) -> QuerySet:
+    """Rows whose `column` is one of `ids`. On PostgreSQL a list goes as ONE array parameter:
+    a thousand separate placeholders cost more to build and parse than the query costs to run."""
+    if isinstance(ids, list) and is_postgres():
+        sql = f"{connection.ops.quote_name(qs.model._meta.db_table)}.{connection.ops.quote_name(column)} = ANY(%s)"
+        # Identifiers come from model metadata; the ids travel as a bound parameter.
+        return qs.alias(_among=RawSQL(sql, (ids,), output_field=BooleanField())).filter(_among=True)  # noqa: S611
+    return qs.filter(**{f"{column}__in": ids})
+
+
+def _by_relevance(hits: list[int], query: SearchQuery | None, q: str):
+    """Order the bounded list of matches by relevance (title > summary > sections)."""
+    candidates = _among(CaseStudy.objects.all(), "id", hits)
+    if query is not None:
+        ranked = candidates.annotate(rank=SearchRank(F("search_vector"), query))
+    else:  # SQLite: a title match first
+        ranked = candidates.annotate(rank=Case(When(title__icontains=q, then=Value(1)), default=Value(0)))
+    return ranked.order_by("-rank", "-published_at", "-pk").values_list("pk", flat=True)
 
 
 # --- Facets ------------------------------------------------------------------------------------
 
 
-def _count_facets(ids: QuerySet) -> dict:
+def _count_facets(ids) -> dict:
+    """Counts per pillar, region, organisation type and tag among these case studies."""
+    if isinstance(ids, list) and is_postgres():
+        return _count_facets_in_one_query(ids)
     pillars = dict(
-        CaseStudy.pillars.through.objects.filter(casestudy_id__in=ids)
+        _among(CaseStudy.pillars.through.objects.all(), "casestudy_id", ids)
         .values_list("pillar_id")
         .annotate(n=Count("*"))
         .values_list("pillar_id", "n")
     )
     regions = dict(
-        CaseStudy.objects.filter(pk__in=ids)
+        _among(CaseStudy.objects.all(), "id", ids)
         .values_list("organisation__region_id")
         .annotate(n=Count("*"))
         .values_list("organisation__region_id", "n")
     )
     types = dict(
-        CaseStudy.objects.filter(pk__in=ids)
+        _among(CaseStudy.objects.all(), "id", ids)
         .values_list("organisation__type")
         .annotate(n=Count("*"))
         .values_list("organisation__type", "n")
     )
     tags = list(
-        TaggedItem.objects.filter(
-            content_type__app_label="casestudies", content_type__model="casestudy", object_id__in=ids
-        )
+        _among(TaggedItem.objects.filter(content_type_id=_case_study_content_type_id()), "object_id", ids)
         .values_list("tag_id")
         .annotate(n=Count("*"))
         .order_by("-n", "tag_id")
@@ -233,17 +267,57 @@ def _count_facets(ids: QuerySet) -> dict:
     return {"pillars": pillars, "regions": regions, "types": types, "tags": tags}
 
 
-def facet_counts(filters: Filters, qs: QuerySet) -> dict:
-    """Counts per pillar, region, organisation type and tag among the results (among the
-    newest FACET_CAP results when there are more). The unfiltered summary is cached."""
-    if filters.is_empty:
-        counts = cache.get(SUMMARY_KEY)
-        if counts is None:
-            counts = _count_facets(CaseStudy.objects.published().values("pk"))
-            cache.set(SUMMARY_KEY, counts, SUMMARY_SECONDS)
-    else:
-        counts = _count_facets(qs.order_by("-published_at", "-pk").values("pk")[:FACET_CAP])
-    return _label_facets(filters, counts)
+FACETS_SQL = """
+SELECT 'pillars', cp.pillar_id::text, count(*) FROM casestudies_casestudy_pillars cp
+ WHERE cp.casestudy_id = ANY(%(ids)s) GROUP BY cp.pillar_id
+UNION ALL
+SELECT 'regions', o.region_id::text, count(*) FROM casestudies_casestudy c
+  JOIN anchors_organisation o ON o.id = c.organisation_id
+ WHERE c.id = ANY(%(ids)s) GROUP BY o.region_id
+UNION ALL
+SELECT 'types', o.type, count(*) FROM casestudies_casestudy c
+  JOIN anchors_organisation o ON o.id = c.organisation_id
+ WHERE c.id = ANY(%(ids)s) GROUP BY o.type
+UNION ALL
+(SELECT 'tags', ti.tag_id::text, count(*) FROM taggit_taggeditem ti
+  WHERE ti.content_type_id = %(content_type)s AND ti.object_id = ANY(%(ids)s)
+  GROUP BY ti.tag_id ORDER BY count(*) DESC, ti.tag_id LIMIT %(top_tags)s)
+"""
+
+
+def _count_facets_in_one_query(ids: list[int]) -> dict:
+    """The same counts as _count_facets in one round trip (PostgreSQL): on a search page the
+    four small GROUP BYs cost less than the trips to the database."""
+    counts = {"pillars": {}, "regions": {}, "types": {}, "tags": []}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            FACETS_SQL, {"ids": ids, "content_type": _case_study_content_type_id(), "top_tags": TOP_TAGS}
+        )
+        for facet, key, n in cursor.fetchall():
+            if facet == "tags":
+                counts["tags"].append((int(key), n))
+            elif facet == "types":
+                counts["types"][key] = n
+            else:
+                counts[facet][int(key)] = n
+    return counts
+
+
+def _case_study_content_type_id() -> int:
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_model(CaseStudy).pk  # cached by Django after the first call
+
+
+def facet_summary() -> dict:
+    """Exact counts over every published case study, cached until something is published or
+    archived (see forget_summaries)."""
+    summary = cache.get(SUMMARY_KEY)
+    if summary is None:
+        published = CaseStudy.objects.published().values("pk")
+        summary = {**_count_facets(published), "total": CaseStudy.objects.published().count()}
+        cache.set(SUMMARY_KEY, summary, SUMMARY_SECONDS)
+    return summary
 
 
 def _label_facets(filters: Filters, counts: dict) -> dict:
@@ -277,32 +351,44 @@ def _label_facets(filters: Filters, counts: dict) -> dict:
 # --- Related -----------------------------------------------------------------------------------
 
 
-def related_to(case_study: CaseStudy, limit: int = 3) -> list[CaseStudy]:
-    """Up to `limit` published case studies sharing a pillar or a tag, same region first.
+RELATED_POOL = 300
 
-    Two bounded queries (same region, then anywhere), each walking the newest first and
-    stopping at `limit`, so the cost does not grow with the table."""
+
+def related_to(case_study: CaseStudy, limit: int = 3) -> list[CaseStudy]:
+    """Up to `limit` published case studies sharing a pillar or a tag, same region first,
+    newest first, chosen among the RELATED_POOL most recently published.
+
+    Bounded on purpose: "shares a pillar" matches most of the table, and asking PostgreSQL for
+    the newest few of those costs tens of milliseconds at 100,000 rows; a pool of recent ids
+    checked with two small lookups costs a few, in a fixed number of queries."""
     pillar_ids = [p.pk for p in case_study.pillars.all()]
     tag_ids = [t.pk for t in case_study.tags.all()]
-    shares = Exists(
-        CaseStudy.pillars.through.objects.filter(casestudy_id=OuterRef("pk"), pillar_id__in=pillar_ids)
-    ) | Exists(
-        TaggedItem.objects.filter(
-            content_type__app_label="casestudies",
-            content_type__model="casestudy",
-            object_id=OuterRef("pk"),
-            tag_id__in=tag_ids,
-        )
-    )
-    base = (
+    pool = list(
         CaseStudy.objects.published()
         .exclude(pk=case_study.pk)
-        .filter(shares)
+        .order_by("-published_at", "-pk")
+        .values_list("pk", "organisation_id")[:RELATED_POOL]
+    )
+    pool_ids = [pk for pk, _org in pool]
+    sharing = set(
+        _among(CaseStudy.pillars.through.objects.filter(pillar_id__in=pillar_ids), "casestudy_id", pool_ids)
+        .values_list("casestudy_id", flat=True)
+    ) | set(
+        _among(
+            TaggedItem.objects.filter(content_type_id=_case_study_content_type_id(), tag_id__in=tag_ids),
+            "object_id",
+            pool_ids,
+        ).values_list("object_id", flat=True)
+    )
+    region_orgs = set(
+        Organisation.objects.filter(region_id=case_study.organisation.region_id).values_list("pk", flat=True)
+    )
+    candidates = [(pk, org) for pk, org in pool if pk in sharing]
+    chosen = ([pk for pk, org in candidates if org in region_orgs] + [pk for pk, org in candidates if org not in region_orgs])[:limit]
+    rows = {
+        cs.pk: cs
+        for cs in CaseStudy.objects.filter(pk__in=chosen)
         .defer("search_vector", "context", "approach", "outcomes", "lessons", "next_steps")
         .select_related("organisation")
-        .order_by("-published_at", "-pk")
-    )
-    region_id = case_study.organisation.region_id
-    same_region = list(base.filter(organisation__region_id=region_id)[:limit])
-    elsewhere = list(base.exclude(organisation__region_id=region_id)[:limit])
-    return (same_region + elsewhere)[:limit]
+    }
+    return [rows[pk] for pk in chosen if pk in rows]

@@ -60,6 +60,7 @@ def case_study_list(request):
             "filters": filters,
             "facets": results.facets,
             "can_write": bool(active_organisation_ids(request.user)),
+            "can_review": _can_use_queue(request.user),
         },
     )
 

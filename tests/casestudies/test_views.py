@@ -52,8 +52,10 @@ def url(name, cs=None, **kw):
 def test_visitors_see_published_case_studies_with_their_outcomes(client, org):
     cs = PublishedCaseStudyFactory(organisation=org, tags=["social value"], context="**Bold** <script>x</script>")
     OutcomeMeasureFactory(case_study=cs, measure="Local spend", value=61, unit="%", baseline=22)
+    OutcomeMeasureFactory(case_study=cs, measure="Gowns", value=2000000, unit="gowns")
     page = client.get(url("detail", cs)).content.decode()
     assert cs.title in page and "Local spend" in page and "61 %" in page and "22 %" in page
+    assert "2,000,000 gowns" in page
     assert "<strong>Bold</strong>" in page and "<script>x" not in page
     assert f'?pillar={pillar("purchasing").slug}' in page and "?tag=social-value" in page
 
@@ -319,12 +321,24 @@ def test_queue_runs_the_same_queries_for_1_and_50(client, org, lead):
 def test_detail_runs_the_same_queries_with_1_and_50_related_rows(client, org):
     cs = PublishedCaseStudyFactory(organisation=org, tags=["a"])
     OutcomeMeasureFactory(case_study=cs)
+    _published(1, org)  # one related case study
     one = _count(client, url("detail", cs))
     for i in range(49):
         OutcomeMeasureFactory(case_study=cs, measure=f"m{i}")
         cs.tags.add(f"t{i}")
     _published(10, org)
+    _published(10, OrganisationFactory(region=region("Y56")))
     assert _count(client, url("detail", cs)) == one
+
+
+def test_related_shares_a_pillar_or_tag_and_puts_the_same_region_first(client, org):
+    cs = PublishedCaseStudyFactory(organisation=org, pillars=[pillar("estates")], tags=["housing"])
+    near = PublishedCaseStudyFactory(organisation=org, title="Near by", pillars=[pillar("estates")])
+    PublishedCaseStudyFactory(organisation=OrganisationFactory(region=region("Y56")), title="Far away newer",
+                              pillars=[pillar("workforce")], tags=["housing"])
+    PublishedCaseStudyFactory(organisation=org, title="Unrelated", pillars=[pillar("workforce")])
+    related = client.get(url("detail", cs)).context["related"]
+    assert [r.title for r in related] == [near.title, "Far away newer"]
 
 
 def test_organisation_profile_lists_its_published_case_studies(client, org):

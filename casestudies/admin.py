@@ -1,0 +1,53 @@
+from django.contrib import admin
+
+from .models import Attachment, CaseStudy, OutcomeMeasure, Partner, Revision, Transition
+
+
+class OutcomeMeasureInline(admin.TabularInline):
+    model = OutcomeMeasure
+    extra = 0
+
+
+class PartnerInline(admin.TabularInline):
+    model = Partner
+    extra = 0
+    raw_id_fields = ["organisation"]
+
+
+class TransitionInline(admin.TabularInline):
+    """The workflow record is written by services only: read it here, never edit it."""
+
+    model = Transition
+    extra = 0
+    can_delete = False
+    readonly_fields = ["action", "from_status", "to_status", "by", "at", "comment", "revision"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CaseStudy)
+class CaseStudyAdmin(admin.ModelAdmin):
+    list_display = ["title", "organisation", "status", "published_at"]
+    list_filter = ["status", "pillars", "organisation__region"]
+    search_fields = ["title", "slug", "organisation__name"]
+    raw_id_fields = ["organisation", "created_by"]
+    # State changes go through the moderation pages so they are recorded and emailed.
+    readonly_fields = ["status", "submitted_at", "published_at", "archived_at", "created_at", "updated_at"]
+    inlines = [OutcomeMeasureInline, PartnerInline, TransitionInline]
+    list_select_related = ["organisation"]
+    show_full_result_count = False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ["title", "case_study", "content_type", "size", "uploaded_at"]
+    raw_id_fields = ["case_study", "uploaded_by"]
+
+
+@admin.register(Revision)
+class RevisionAdmin(admin.ModelAdmin):
+    list_display = ["case_study", "status", "created_at", "submitted_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["case_study", "created_by"]
+    readonly_fields = ["status"]

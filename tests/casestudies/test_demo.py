@@ -1,0 +1,35 @@
+import pytest
+
+from accounts import demo as accounts_demo
+from accounts.demo import demo_user
+from anchors import demo as anchors_demo
+from casestudies import demo
+from casestudies.models import CaseStudy
+from casestudies.search import Filters, search
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_loads_the_seven_examples_across_states_once():
+    for step in (accounts_demo.seed, anchors_demo.seed, demo.seed, demo.seed):
+        step()
+    assert CaseStudy.objects.count() == 7
+    assert CaseStudy.objects.published().count() == 5
+    waiting = CaseStudy.objects.awaiting_moderation_by(demo_user("lead"))
+    assert [cs.organisation.ods_code for cs in waiting] == ["RR8"]
+    changes = CaseStudy.objects.get(status=CaseStudy.Status.CHANGES_REQUESTED)
+    assert changes.transitions.last().comment
+    gowns = CaseStudy.objects.get(slug="making-our-own-gowns-when-supplies-ran-out")
+    assert gowns.measures.count() == 7 and gowns.organisation.ods_code == "RTF"
+
+
+def test_synthetic_case_studies_are_published_tagged_and_searchable():
+    for step in (accounts_demo.seed, anchors_demo.seed):
+        step()
+    demo.load_synthetic(50)
+    assert CaseStudy.objects.published().count() == 50
+    assert all(cs.pillars.exists() and cs.tags.exists() for cs in CaseStudy.objects.all()[:5])
+    results = search(Filters(q=demo.COMMON_TERM), 1)
+    assert results.case_studies and results.page.paginator.count == CaseStudy.objects.filter(
+        approach__contains=demo.COMMON_TERM
+    ).count()
