@@ -269,8 +269,13 @@ def attachment_download(request, pk: int):
     if not visible:
         raise Http404
     filename = f"{attachment.case_study.slug}-{attachment.pk}.{attachment.extension}"
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as missing:
+        # The row outlived its file (a restored database, a lost volume): say "not found".
+        raise Http404 from missing
     response = FileResponse(
-        attachment.file.open("rb"),
+        handle,
         content_type=attachment.content_type,
         as_attachment=not attachment.is_image,
         filename=filename,

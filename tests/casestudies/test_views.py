@@ -364,3 +364,14 @@ def test_coordinator_sees_the_queue(client, org):
     SubmittedCaseStudyFactory(organisation=org, title="Anywhere")
     client.force_login(coordinator())
     assert "Anywhere" in client.get(url("queue")).content.decode()
+
+
+def test_an_attachment_whose_file_is_gone_is_not_found_rather_than_an_error(
+    client, draft, author, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(author)
+    client.post(url("attachment_add", draft), {"file": upload("report.pdf", PDF), "title": "Report"})
+    attachment = Attachment.objects.get()
+    (tmp_path / attachment.file.name).unlink()
+    assert client.get(attachment.get_absolute_url()).status_code == 404
