@@ -25,6 +25,12 @@ def _members_only(request: HttpRequest, group: Group) -> None:
         raise PermissionDenied("Only the group's members can see this.")
 
 
+def _form_page(request: HttpRequest, form, *, heading: str, button: str, **context) -> HttpResponse:
+    """The one-form pages of a group share a layout: heading, error summary, fields, button."""
+    context.update(form=form, heading=heading, button=button, nav="groups")
+    return render(request, "network/form_page.html", context)
+
+
 def group_list(request: HttpRequest) -> HttpResponse:
     groups = Group.objects.with_member_counts().select_related("region", "pillar")
     my_group_ids = set()
@@ -95,7 +101,7 @@ def group_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{group.name} has been created. You lead it.")
             return redirect(group)
-    return render(request, "network/group_form.html", {"form": form, "nav": "groups"})
+    return _form_page(request, form, heading="Create a thematic group", button="Create group")
 
 
 @login_required
@@ -120,7 +126,14 @@ def group_join(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect(group)
     if not services.may_join_groups(request.user):
         raise PermissionDenied
-    return render(request, "network/group_join.html", {"group": group, "form": form, "nav": "groups"})
+    return _form_page(
+        request,
+        form,
+        group=group,
+        heading="Ask to join this group",
+        button="Send request",
+        intro="The group's leads will read your reason and email you when they decide.",
+    )
 
 
 @login_required
@@ -177,7 +190,7 @@ def thread_new(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, "Your discussion has started.")
             return redirect(thread)
-    return render(request, "network/thread_form.html", {"group": group, "form": form, "nav": "groups"})
+    return _form_page(request, form, group=group, heading="Start a discussion", button="Post")
 
 
 @login_required
@@ -243,7 +256,7 @@ def event_new(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, f"{event.title} has been added.")
             return redirect(group)
-    return render(request, "network/event_form.html", {"group": group, "form": form, "nav": "groups"})
+    return _form_page(request, form, group=group, heading="Add an event", button="Add event")
 
 
 @login_required
