@@ -165,3 +165,115 @@ def test_the_account_page_saves_details_and_summarises_errors(client):
     client.post("/account/", {"full_name": "Nye Bevan", "job_title": "Minister"})
     person.refresh_from_db()
     assert person.full_name == "Nye Bevan"
+
+
+def enrol_totp(client, person) -> str:
+    """Sign in, confirm the password when asked and switch on TOTP; returns the secret."""
+    sign_in(client, person.email)
+    page = client.get("/account/2fa/totp/activate/")
+    if page.status_code == 302 and "reauthenticate" in page["Location"]:
+        client.post(page["Location"], {"password": PASSWORD})
+        page = client.get("/account/2fa/totp/activate/")
+    html = page.content.decode()
+    assert 'src="data:image/' in html and "nhsuk-button" in html
+    assert "nhsuk-header" in html
+    secret = client.session["mfa.totp.secret"]
+    assert client.post("/account/2fa/totp/activate/", {"code": totp(secret)}).status_code == 302
+    return secret
+
+
+def test_recovery_codes_can_be_viewed_regenerated_and_downloaded(client):
+    person = UserFactory(email="codes@trust.example")
+    enrol_totp(client, person)
+    codes = Authenticator.objects.get(user=person, type=Authenticator.Type.RECOVERY_CODES)
+    first = codes.wrap().get_unused_codes()
+    assert len(first) >= 10
+
+    page = client.get("/account/2fa/recovery-codes/")
+    assert page.status_code == 200
+    assert first[0] in page.content.decode()
+
+    download = client.get("/account/2fa/recovery-codes/download/")
+    assert download.status_code == 200
+    assert "attachment" in download["Content-Disposition"]
+    assert first[0] in download.content.decode()
+
+    regenerate = client.get("/account/2fa/recovery-codes/generate/")
+    assert regenerate.status_code == 200 and "nhsuk-button" in regenerate.content.decode()
+    client.post("/account/2fa/recovery-codes/generate/")
+    fresh = Authenticator.objects.get(user=person, type=Authenticator.Type.RECOVERY_CODES)
+    assert first[0] not in fresh.wrap().get_unused_codes()
+
+
+def test_a_recovery_code_signs_in_instead_of_the_app(client):
+    person = UserFactory(email="lost-phone@trust.example")
+    enrol_totp(client, person)
+    code = Authenticator.objects.get(user=person, type=Authenticator.Type.RECOVERY_CODES)
+    spare = code.wrap().get_unused_codes()[0]
+    client.logout()
+    sign_in(client, person.email)
+    assert "_auth_user_id" not in client.session
+    client.post("/account/2fa/authenticate/", {"code": spare})
+    assert client.session["_auth_user_id"] == str(person.pk)
+
+
+def test_totp_can_be_switched_off(client):
+    person = UserFactory(email="off@trust.example")
+    secret = enrol_totp(client, person)
+    page = client.get("/account/2fa/totp/deactivate/")
+    assert page.status_code == 200 and "nhsuk-button" in page.content.decode()
+    later = time.time() + 31
+    with time_machine.travel(later, tick=False):
+        client.post("/account/2fa/totp/deactivate/", {"code": totp(secret, later)})
+    assert not Authenticator.objects.filter(user=person, type=Authenticator.Type.TOTP).exists()
+
+
+def test_a_second_email_address_is_added_verified_made_primary_and_removed(client):
+    from allauth.account.models import EmailAddress
+
+    person = UserFactory(email="first@trust.example")
+    client.force_login(person)
+    page = client.get("/account/email/")
+    assert page.status_code == 200 and "nhsuk-button" in page.content.decode()
+
+    client.post("/account/email/", {"action_add": "", "email": "second@trust.example"})
+    (message,) = mail.outbox
+    assert message.alternatives[0][1] == "text/html"
+    confirm_path = link_in(message, "/account/confirm-email/")
+    assert confirm_path in message.alternatives[0][0]
+
+    # Not yet verified: it cannot become the primary address.
+    client.post("/account/email/", {"action_primary": "", "email": "second@trust.example"})
+    assert EmailAddress.objects.get_primary(person).email == "first@trust.example"
+
+    # Resending straight away is held back (one message per address every 3 minutes)...
+    response = client.post("/account/email/", {"action_send": "", "email": "second@trust.example"})
+    assert response.status_code in (200, 302) and len(mail.outbox) == 1
+    # ...and goes once the wait is over.
+    with time_machine.travel(time.time() + 181, tick=False):
+        client.post("/account/email/", {"action_send": "", "email": "second@trust.example"})
+    assert len(mail.outbox) == 2
+
+    client.post(confirm_path)
+    client.post("/account/email/", {"action_primary": "", "email": "second@trust.example"})
+    person.refresh_from_db()
+    assert person.email == "second@trust.example"
+
+    client.post("/account/email/", {"action_remove": "", "email": "first@trust.example"})
+    assert not EmailAddress.objects.filter(email="first@trust.example").exists()
+
+
+def test_changing_the_password_needs_the_current_one(client):
+    person = UserFactory()
+    client.force_login(person)
+    wrong = client.post(
+        "/account/password/change/",
+        {"oldpassword": "not-it", "password1": "fresh-pass-phrase-77", "password2": "fresh-pass-phrase-77"},
+    )
+    assert wrong.status_code == 200 and "nhsuk-error-summary" in wrong.content.decode()
+    client.post(
+        "/account/password/change/",
+        {"oldpassword": PASSWORD, "password1": "fresh-pass-phrase-77", "password2": "fresh-pass-phrase-77"},
+    )
+    person.refresh_from_db()
+    assert person.check_password("fresh-pass-phrase-77")

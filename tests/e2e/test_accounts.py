@@ -3,7 +3,7 @@ import re
 from django.core import mail
 
 from tests.e2e.conftest import sign_in
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 
 def test_a_newcomer_signs_up_verifies_their_email_and_signs_in(pages):
@@ -57,3 +57,35 @@ def test_account_management_pages_are_accessible(pages, db):
     pages.page.context.clear_cookies()
     for path in ["/account/password/reset/", "/account/login/", "/account/signup/", "/no-such-page/"]:
         pages.goto(path)
+
+
+def test_two_factor_pages_from_enrolment_to_sign_in_are_accessible(pages, db):
+    from tests.accounts.test_accounts import totp
+
+    person = UserFactory(email="two-factor@nhs.example")
+    sign_in(pages, person.email)
+    pages.goto("/account/2fa/totp/activate/")
+    if "/reauthenticate/" in pages.page.url:
+        pages.page.fill("input[name=password]", PASSWORD)
+        pages.submit()
+    assert pages.page.locator("main img[src^='data:image/']").count() == 1
+    secret = _totp_secret(pages)
+    pages.page.fill("input[name=code]", totp(secret))
+    pages.submit()
+    for path in ["/account/2fa/", "/account/2fa/recovery-codes/", "/account/2fa/recovery-codes/generate/"]:
+        pages.goto(path)
+
+    pages.page.context.clear_cookies()
+    pages.goto("/account/login/")
+    pages.page.fill("input[name=login]", person.email)
+    pages.page.fill("input[name=password]", PASSWORD)
+    pages.submit()
+    assert "/account/2fa/authenticate/" in pages.page.url
+    pages.page.fill("input[name=code]", "000000")
+    pages.submit()
+    assert pages.page.locator(".nhsuk-error-summary").count() == 1
+
+
+def _totp_secret(pages) -> str:
+    """The secret allauth shows under the QR code for people who type it in."""
+    return pages.page.input_value("#authenticator_secret")
