@@ -132,7 +132,15 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # schedules an ETA or countdown anywhere near it (send times are stored and polled by beat).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE: dict = {
+    "network-due-digests": {"task": "network.dispatch_due_digests", "schedule": 60.0},
+    "network-personal-digests": {
+        "task": "network.personal_digests",
+        "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
+    },
+}
 
 # --- Accounts --------------------------------------------------------------------------------
 

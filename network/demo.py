@@ -3,12 +3,12 @@
 from datetime import timedelta
 
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from accounts.demo import demo_user
+from accounts.models import User
 from anchors.models import Pillar, Region
 
-from .models import Event, Group, GroupMembership, Post, Thread
+from .models import Delivery, Digest, Event, Group, GroupMembership, Post, Thread
 
 THEMATIC_GROUPS = [
     (
@@ -116,8 +116,52 @@ def seed(stdout=None, options=None) -> None:
             created_by=coordinator,
         )
 
-    try:
-        digest_seed = import_string("network.digest_demo.seed")
-    except ImportError:
+    _seed_digest(coordinator)
+    if stdout is not None:
+        stdout.write("Network: thematic groups, a discussion, an event and a sent digest.")
+
+
+def _seed_digest(coordinator) -> None:
+    """A coordinator's digest that has gone out, with its report (nothing is really sent)."""
+    from casestudies.models import CaseStudy
+
+    from . import digests
+
+    subject = "Anchors Learning Network: news for the autumn"
+    if Digest.objects.filter(subject=subject).exists():
         return
-    digest_seed(stdout=stdout, options=options)
+    now = timezone.now()
+    digest = Digest.objects.create(
+        kind=Digest.Kind.COORDINATOR,
+        subject=subject,
+        introduction=(
+            "Welcome to the network's autumn digest. Three trusts have shared how they buy "
+            "locally and widen access to jobs; their case studies are below."
+        ),
+        status=Digest.Status.SENT,
+        created_by=coordinator,
+        created_at=now - timedelta(days=8),
+        started_at=now - timedelta(days=7),
+        finished_at=now - timedelta(days=7),
+    )
+    digest.case_studies.set(CaseStudy.objects.published()[:3])
+    recipients = list(digests.network_people())
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                digest=digest, recipient=person, status=Delivery.Status.SENT, attempts=1,
+                sent_at=now - timedelta(days=7),
+            )
+            for person in recipients
+        ]
+    )
+    # One address the mail server refused, so the report shows a failure and its reason.
+    refused = User.objects.exclude(pk__in=[p.pk for p in recipients]).order_by("pk").first()
+    if refused is not None:
+        Delivery.objects.create(
+            digest=digest,
+            recipient=refused,
+            status=Delivery.Status.FAILED,
+            attempts=1,
+            last_error="550 5.1.1 Recipient address rejected: mailbox unavailable",
+        )

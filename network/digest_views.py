@@ -1,3 +1,247 @@
 """Digest pages: compose, preview, send, report, preferences and unsubscribe."""
 
-urlpatterns: list = []
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from anchors.models import is_coordinator
+
+from . import digests, forms
+from .models import Delivery, Digest, DigestPreference
+
+User = get_user_model()
+
+
+def _coordinator(request: HttpRequest) -> None:
+    if not is_coordinator(request.user):
+        raise PermissionDenied("Only network coordinators can send digests.")
+
+
+def _coordinator_digest(pk: int) -> Digest:
+    return get_object_or_404(Digest, pk=pk, kind=Digest.Kind.COORDINATOR)
+
+
+@login_required
+def digest_list(request: HttpRequest) -> HttpResponse:
+    _coordinator(request)
+    rows = Digest.objects.filter(kind=Digest.Kind.COORDINATOR).annotate(
+        sent=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.SENT)),
+        failed=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.FAILED)),
+    )
+    return render(request, "network/digest_list.html", {"digests": rows, "nav": "groups"})
+
+
+@login_required
+def digest_new(request: HttpRequest) -> HttpResponse:
+    _coordinator(request)
+    if request.method == "POST":
+        form = forms.DigestForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            with transaction.atomic():
+                digest = Digest.objects.create(
+                    kind=Digest.Kind.COORDINATOR,
+                    subject=data["subject"],
+                    introduction=data["introduction"],
+                    audience=data["audience"],
+                    created_by=request.user,
+                )
+                digest.case_studies.set(data["case_studies"])
+                digest.regions.set(data["regions"])
+                digest.groups.set(data["groups"])
+            return redirect(digest)
+    else:
+        form = forms.DigestForm(
+            initial={
+                "audience": Digest.Audience.EVERYONE,
+                "case_studies": list(digests.suggested_case_studies().values_list("pk", flat=True)),
+            }
+        )
+    return render(
+        request,
+        "network/digest_form.html",
+        {"form": form, "heading": "Compose a digest", "button": "Save and preview", "nav": "groups"},
+    )
+
+
+@login_required
+def digest_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _coordinator(request)
+    digest = _coordinator_digest(pk)
+    counts = dict.fromkeys(Delivery.Status.values, 0)
+    for row in digest.deliveries.values("status").annotate(n=Count("pk")):
+        counts[row["status"]] = row["n"]
+    failures = digest.deliveries.filter(status=Delivery.Status.FAILED).select_related("recipient")[:200]
+    audience_size = None
+    if digest.status in (Digest.Status.DRAFT, Digest.Status.SCHEDULED):
+        audience_size = digests.coordinator_audience(digest).count()
+    return render(
+        request,
+        "network/digest_detail.html",
+        {
+            "digest": digest,
+            "counts": counts,
+            "failures": failures,
+            "audience_size": audience_size,
+            "schedule_form": forms.ScheduleForm(),
+            "nav": "groups",
+        },
+    )
+
+
+@login_required
+def digest_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """A page that frames the email, so the email keeps its own look and the page its own."""
+    _coordinator(request)
+    digest = _coordinator_digest(pk)
+    return render(request, "network/digest_preview.html", {"digest": digest, "nav": "groups"})
+
+
+@login_required
+@xframe_options_sameorigin
+def digest_preview_email(request: HttpRequest, pk: int) -> HttpResponse:
+    """The HTML part exactly as a recipient receives it (addressed to the coordinator)."""
+    _coordinator(request)
+    digest = _coordinator_digest(pk)
+    context = digests.digest_context(
+        digest=digest, recipient=request.user, case_studies=digests.coordinator_items(digest)
+    )
+    _subject, _text, html = digests.render_digest(context)
+    response = HttpResponse(html)
+    # The email's own inline styles must show as they will in a mail client.
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src *; frame-ancestors 'self'"
+    )
+    return response
+
+
+@login_required
+@require_POST
+def digest_test(request: HttpRequest, pk: int) -> HttpResponse:
+    _coordinator(request)
+    digest = _coordinator_digest(pk)
+    digests.test_message(digest=digest, to=request.user).send()
+    messages.success(request, f"A test copy has been sent to {request.user.email}.")
+    return redirect(digest)
+
+
+@login_required
+@require_POST
+def digest_send(request: HttpRequest, pk: int) -> HttpResponse:
+    _coordinator(request)
+    digest = _coordinator_digest(pk)
+    if digests.digest_start(digest_id=digest.pk):
+        messages.success(request, "The digest is being sent.")
+    else:
+        messages.info(request, "This digest has already been sent or is being sent.")
+    return redirect(digest)
+
+
+@login_required
+def digest_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    _coordinator(request)
+    digest = _coordinator_digest(pk)
+    form = forms.ScheduleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        updated = Digest.objects.filter(
+            pk=digest.pk, status__in=[Digest.Status.DRAFT, Digest.Status.SCHEDULED]
+        ).update(status=Digest.Status.SCHEDULED, send_at=form.cleaned_data["send_at"])
+        if updated:
+            messages.success(request, "The digest is scheduled.")
+        return redirect(digest)
+    return render(
+        request,
+        "network/digest_form.html",
+        {"form": form, "heading": "Schedule the digest", "button": "Schedule", "nav": "groups"},
+    )
+
+
+@login_required
+@require_POST
+def digest_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    _coordinator(request)
+    digest = _coordinator_digest(pk)
+    with transaction.atomic():
+        n = digest.deliveries.filter(status=Delivery.Status.FAILED).update(
+            status=Delivery.Status.QUEUED, claimed_by=""
+        )
+        if n:
+            Digest.objects.filter(pk=digest.pk).update(status=Digest.Status.SENDING, finished_at=None)
+            transaction.on_commit(lambda: digests.fan_out(digest.pk))
+    messages.success(request, f"{n} failed email(s) will be tried again.")
+    return redirect(digest)
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    pref, _ = DigestPreference.objects.get_or_create(user=request.user)
+    if request.method == "POST":
+        form = forms.PreferenceForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            pref.frequency = data["frequency"]
+            pref.coordinator_digests = data["coordinator_digests"]
+            pref.save(update_fields=["frequency", "coordinator_digests"])
+            pref.pillars.set(data["pillars"])
+            pref.regions.set(data["regions"])
+            messages.success(request, "Your digest preferences have been saved.")
+            return redirect("accounts:profile")
+    else:
+        form = forms.PreferenceForm(
+            initial={
+                "frequency": pref.frequency,
+                "coordinator_digests": pref.coordinator_digests,
+                "pillars": list(pref.pillars.all()),
+                "regions": list(pref.regions.all()),
+            }
+        )
+    return render(
+        request,
+        "network/digest_form.html",
+        {"form": form, "heading": "Digest emails", "button": "Save preferences"},
+    )
+
+
+@csrf_exempt
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """One click from the email (or its List-Unsubscribe-Post), no sign-in needed."""
+    found = digests.read_unsubscribe_token(token)
+    if found is None:
+        return render(request, "network/unsubscribe_invalid.html", status=400)
+    user_id, kind = found
+    user = get_object_or_404(User, pk=user_id)
+    label = "personal digests" if kind == Digest.Kind.PERSONAL else "coordinators' digests"
+    if request.method == "POST":
+        pref, _ = DigestPreference.objects.get_or_create(user=user)
+        if kind == Digest.Kind.PERSONAL:
+            pref.frequency = DigestPreference.Frequency.NEVER
+            pref.save(update_fields=["frequency"])
+        else:
+            pref.coordinator_digests = False
+            pref.save(update_fields=["coordinator_digests"])
+        return render(request, "network/unsubscribe.html", {"done": True, "label": label})
+    return render(request, "network/unsubscribe.html", {"done": False, "label": label})
+
+
+urlpatterns = [
+    path("digests/", digest_list, name="digests"),
+    path("digests/new/", digest_new, name="digest_new"),
+    path("digests/<int:pk>/", digest_detail, name="digest"),
+    path("digests/<int:pk>/preview/", digest_preview, name="digest_preview"),
+    path("digests/<int:pk>/preview/email/", digest_preview_email, name="digest_preview_email"),
+    path("digests/<int:pk>/test/", digest_test, name="digest_test"),
+    path("digests/<int:pk>/send/", digest_send, name="digest_send"),
+    path("digests/<int:pk>/schedule/", digest_schedule, name="digest_schedule"),
+    path("digests/<int:pk>/retry/", digest_retry, name="digest_retry"),
+    path("account/digests/", preferences, name="preferences"),
+    path("digests/unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),
+]

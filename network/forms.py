@@ -86,3 +86,79 @@ class EventForm(forms.Form):
         ):
             self.add_error("location", "Give a place or an online link.")
         return cleaned
+
+
+class DigestForm(forms.Form):
+    subject = forms.CharField(max_length=200)
+    introduction = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}))
+    case_studies = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Those published since the last digest are ticked for you.",
+    )
+    audience = forms.ChoiceField(widget=forms.RadioSelect)
+    regions = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Only when sending to people in some regions.",
+    )
+    groups = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Only when sending to members of some groups.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        from anchors.models import Region
+        from casestudies.models import CaseStudy
+
+        from .models import Digest
+
+        super().__init__(*args, **kwargs)
+        self.fields["case_studies"].queryset = CaseStudy.objects.published().order_by("-published_at")
+        self.fields["audience"].choices = Digest.Audience.choices
+        self.fields["regions"].queryset = Region.objects.order_by("name")
+        self.fields["groups"].queryset = Group.objects.order_by("name")
+
+    def clean(self):
+        cleaned = super().clean()
+        audience = cleaned.get("audience")
+        if audience == "regions" and not cleaned.get("regions"):
+            self.add_error("regions", "Choose at least one region.")
+        if audience == "groups" and not cleaned.get("groups"):
+            self.add_error("groups", "Choose at least one group.")
+        return cleaned
+
+
+class ScheduleForm(forms.Form):
+    send_at = UKDateTimeField(label="Send at", help_text="UK time, for example 14/01/2027 08:00")
+
+    def clean_send_at(self):
+        from django.utils import timezone
+
+        value = self.cleaned_data["send_at"]
+        if value <= timezone.now():
+            raise forms.ValidationError("The time to send must be in the future.")
+        return value
+
+
+class PreferenceForm(forms.Form):
+    frequency = forms.ChoiceField(widget=forms.RadioSelect, label="How often do you want a personal digest?")
+    pillars = forms.ModelMultipleChoiceField(
+        queryset=Pillar.objects.order_by("name"), required=False, widget=forms.CheckboxSelectMultiple,
+        label="Pillars you are interested in",
+    )
+    regions = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label="Regions you are interested in"
+    )
+    coordinator_digests = forms.BooleanField(
+        required=False, label="Send me the network coordinators' digests"
+    )
+
+    def __init__(self, *args, **kwargs):
+        from anchors.models import Region
+
+        from .models import DigestPreference
+
+        super().__init__(*args, **kwargs)
+        self.fields["frequency"].choices = DigestPreference.Frequency.choices
+        self.fields["regions"].queryset = Region.objects.order_by("name")

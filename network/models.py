@@ -249,6 +249,13 @@ class Digest(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "send_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "send_at"],
+                condition=models.Q(kind="personal"),
+                name="one_personal_digest_per_run",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.subject
@@ -274,6 +281,7 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=64, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     # For personal digests: the items chosen for this person, fixed when the row is written.
     items = models.JSONField(default=dict, blank=True)

@@ -25,3 +25,15 @@ def my_groups(context):
         .order_by("group__name")
     )
     return {"memberships": memberships}
+
+
+@register.simple_tag(takes_context=True)
+def digest_preferences(context):
+    """The signed-in person's digest preferences (the defaults if they never saved any)."""
+    from anchors.models import is_coordinator
+
+    from ..models import DigestPreference
+
+    user = context["request"].user
+    context["is_coordinator"] = is_coordinator(user)
+    return DigestPreference.objects.filter(user=user).first() or DigestPreference(user=user)
