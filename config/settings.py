@@ -7,6 +7,7 @@ Every variable is listed with its default in README.md and .env.example.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -132,8 +133,6 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # schedules an ETA or countdown anywhere near it (send times are stored and polled by beat).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-from celery.schedules import crontab  # noqa: E402
-
 CELERY_BEAT_SCHEDULE: dict = {
     "network-due-digests": {"task": "network.dispatch_due_digests", "schedule": 60.0},
     "network-personal-digests": {
