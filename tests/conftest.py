@@ -1,3 +1,5 @@
+import importlib
+
 import pytest
 from django.core.cache import cache
 
@@ -41,6 +43,27 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def load_reference_data() -> None:
+    """Transactional tests (live server, real worker) flush every table after each test, which
+    takes away the regions, pillars and regional groups the data migrations loaded: put them
+    back before each such test."""
+    from django.apps import apps
+
+    for module in ("anchors.migrations.0002_reference_data", "network.migrations.0002_regional_groups"):
+        importlib.import_module(module).load(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_for_transactional_tests(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    if marker is not None and marker.kwargs.get("transaction"):
+        transactional = True
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        load_reference_data()
 
 
 @pytest.fixture

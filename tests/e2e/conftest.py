@@ -4,7 +4,6 @@ checks every page visited.
 Skipped only when no Chromium is installed and CI is unset; in CI a missing browser fails.
 """
 
-import importlib
 import json
 import os
 import re
@@ -114,21 +113,6 @@ class Pages:
 AXE_REPORT: list = []
 
 
-def load_reference_data() -> None:
-    """Live-server tests flush every table after each test, which takes away the regions,
-    pillars and regional groups the data migrations loaded: put them back."""
-    from django.apps import apps
-
-    for module in ("anchors.migrations.0002_reference_data", "network.migrations.0002_regional_groups"):
-        importlib.import_module(module).load(apps, None)
-    for hook in REFERENCE_DATA_HOOKS:
-        hook()
-
-
-# Other apps' data migrations that tests rely on add themselves here.
-REFERENCE_DATA_HOOKS: list = []
-
-
 def sign_in(pages, email: str, password: str | None = None) -> None:
     """Start a fresh session and sign in through the real sign-in page."""
     from tests.factories import PASSWORD
@@ -142,7 +126,6 @@ def sign_in(pages, email: str, password: str | None = None) -> None:
 
 @pytest.fixture
 def pages(browser, live_server, transactional_db):
-    load_reference_data()
     context = browser.new_context(base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(15_000)
