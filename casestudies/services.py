@@ -247,38 +247,29 @@ def case_study_publish(*, case_study: CaseStudy, by, comment: str = "") -> CaseS
 def case_study_request_changes(*, case_study: CaseStudy, by, comment: str) -> CaseStudy:
     if not comment.strip():
         raise ValueError("Say what needs to change.")
-    with transaction.atomic():
-        case_study, revision = _decide(case_study, by, "changes_requested")
-        if revision is None:
-            case_study.status = Status.CHANGES_REQUESTED
-            case_study.save(update_fields=["status", "updated_at"])
-            _record(case_study, action="changes_requested", from_status=Status.SUBMITTED,
-                    to_status=Status.CHANGES_REQUESTED, by=by, comment=comment)
-        else:
-            revision.status = Revision.Status.CHANGES_REQUESTED
-            revision.save(update_fields=["status"])
-            _record(case_study, revision=revision, action="changes_requested", from_status=Revision.Status.SUBMITTED,
-                    to_status=Revision.Status.CHANGES_REQUESTED, by=by, comment=comment)
-        emails.decided(case_study=case_study, revision=revision, action="changes_requested", comment=comment)
-    return case_study
+    return _send_back(case_study, by=by, outcome=Status.CHANGES_REQUESTED, comment=comment)
 
 
 def case_study_reject(*, case_study: CaseStudy, by, reason: str) -> CaseStudy:
     if not reason.strip():
         raise ValueError("Give a reason for rejecting it.")
+    return _send_back(case_study, by=by, outcome=Status.REJECTED, comment=reason)
+
+
+def _send_back(case_study: CaseStudy, *, by, outcome: str, comment: str) -> CaseStudy:
+    """A decision other than publishing: the case study, or its pending revision, leaves review
+    with the moderator's comment. Case studies and revisions name these states alike."""
     with transaction.atomic():
-        case_study, revision = _decide(case_study, by, "rejected")
+        case_study, revision = _decide(case_study, by, outcome)
         if revision is None:
-            case_study.status = Status.REJECTED
+            case_study.status = outcome
             case_study.save(update_fields=["status", "updated_at"])
-            _record(case_study, action="rejected", from_status=Status.SUBMITTED, to_status=Status.REJECTED,
-                    by=by, comment=reason)
         else:
-            revision.status = Revision.Status.REJECTED
+            revision.status = outcome
             revision.save(update_fields=["status"])
-            _record(case_study, revision=revision, action="rejected", from_status=Revision.Status.SUBMITTED,
-                    to_status=Revision.Status.REJECTED, by=by, comment=reason)
-        emails.decided(case_study=case_study, revision=revision, action="rejected", comment=reason)
+        _record(case_study, revision=revision, action=outcome, from_status=Status.SUBMITTED,
+                to_status=outcome, by=by, comment=comment)
+        emails.decided(case_study=case_study, revision=revision, action=outcome, comment=comment)
     return case_study
 
 
