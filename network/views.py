@@ -55,15 +55,20 @@ def group_list(request: HttpRequest) -> HttpResponse:
 
 def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
     group = _group(slug)
-    is_member = services.is_group_member(request.user, group)
+    # Each role question costs a query: ask each once.
+    is_lead = services.is_group_lead(request.user, group)
+    membership = services.live_membership(group, request.user)
+    is_member = is_lead or (
+        membership is not None and membership.status == GroupMembership.Status.ACTIVE
+    )
     context = {
         "group": group,
         "nav": "groups",
         "leads": services.group_leads(group),
-        "membership": services.live_membership(group, request.user),
+        "membership": membership,
         "is_member": is_member,
-        "is_lead": services.is_group_lead(request.user, group),
-        "may_join": services.may_join_groups(request.user),
+        "is_lead": is_lead,
+        "may_join": is_member or services.may_join_groups(request.user),
         "case_studies": group.relevant_case_studies().for_cards()[:RELATED_CASE_STUDIES],
         "join_form": forms.JoinRequestForm(),
     }

@@ -276,3 +276,25 @@ def test_the_account_page_lists_the_persons_groups(client, member):
     join(group, member)
     client.force_login(member)
     assert "Green estates" in client.get("/account/").content.decode()
+
+
+def test_the_group_page_runs_the_same_queries_for_1_and_50_members_and_threads(client, member):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    group = GroupFactory()
+    join(group, member)
+    thread_in(group, member)
+    client.force_login(member)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(group.get_absolute_url()).status_code == 200
+        return len(queries)
+
+    few = count()
+    for n in range(49):
+        other = member_of(OrganisationFactory())
+        join(group, other)
+        thread_in(group, other, title=f"Question {n}")
+    assert count() == few
