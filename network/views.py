@@ -80,7 +80,7 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
         )
         context["threads"] = (
             Thread.objects.filter(group=group)
-            .select_related("author")
+            .select_related("author", "group")
             .annotate(reply_count=Count("posts") - 1)
             .order_by("-last_post_at")[:20]
         )
