@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from anchors.models import is_coordinator
 
-from . import digests, forms
+from . import digests, forms, tasks
 from .models import Delivery, Digest, DigestPreference
 
 User = get_user_model()
@@ -119,7 +119,7 @@ def digest_preview_email(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(html)
     # The email's own inline styles must show as they will in a mail client.
     response["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src *; frame-ancestors 'self'"
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'"
     )
     return response
 
@@ -129,7 +129,8 @@ def digest_preview_email(request: HttpRequest, pk: int) -> HttpResponse:
 def digest_test(request: HttpRequest, pk: int) -> HttpResponse:
     _coordinator(request)
     digest = _coordinator_digest(pk)
-    digests.test_message(digest=digest, to=request.user).send()
+    digest_id, user_id = digest.pk, request.user.pk
+    transaction.on_commit(lambda: tasks.send_test_digest.delay(digest_id, user_id))
     messages.success(request, f"A test copy has been sent to {request.user.email}.")
     return redirect(digest)
 

@@ -36,3 +36,14 @@ def dispatch_due_digests() -> int:
 @shared_task(name="network.personal_digests", **TASK_OPTIONS)
 def personal_digests() -> None:
     digests.personal_digests_run()
+
+
+@shared_task(name="network.send_test_digest", autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def send_test_digest(digest_id: int, user_id: int) -> None:
+    """A coordinator's test copy, sent by a worker like every other email."""
+    from accounts.models import User
+
+    from .models import Digest
+
+    digest = Digest.objects.get(pk=digest_id)
+    digests.test_message(digest=digest, to=User.objects.get(pk=user_id)).send()

@@ -243,7 +243,7 @@ def test_scheduling_in_the_past_is_refused_and_keeps_what_was_typed():
 # --- Composing, previewing, permissions ----------------------------------------------------------
 
 
-def test_a_coordinator_composes_previews_and_tests_a_digest():
+def test_a_coordinator_composes_previews_and_tests_a_digest(django_capture_on_commit_callbacks):
     old = PublishedCaseStudyFactory(title="Old story", published_at=timezone.now() - timedelta(days=30))
     earlier = coordinator_digest(status=Digest.Status.SENT)
     Digest.objects.filter(pk=earlier.pk).update(started_at=timezone.now() - timedelta(days=7))
@@ -266,7 +266,8 @@ def test_a_coordinator_composes_previews_and_tests_a_digest():
     )
     assert preview.content.decode() == html
     assert "New story" in html and "Old story" not in html
-    client.post(reverse("network:digest_test", args=[digest.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("network:digest_test", args=[digest.pk]))
     assert [m.to for m in mail.outbox] == [[boss.email]]
     assert mail.outbox[0].subject == "[Test] March news"
     assert digest.deliveries.count() == 0
