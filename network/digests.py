@@ -176,6 +176,16 @@ def dispatch_due(now: datetime | None = None) -> int:
     stale = Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=now - LEASE)
     stale_digests = set(stale.values_list("digest_id", flat=True))
     stale.update(status=Delivery.Status.QUEUED, claimed_by="")
+    # Rows nobody ever claimed, a lease after sending began: their chunk task was lost before
+    # it started. Queueing them again is safe, since a row is only sent by whoever claims it.
+    stale_digests |= set(
+        Delivery.objects.filter(
+            status=Delivery.Status.QUEUED,
+            claimed_at__isnull=True,
+            digest__status=Digest.Status.SENDING,
+            digest__started_at__lt=now - LEASE,
+        ).values_list("digest_id", flat=True)
+    )
     for digest_id in stale_digests:
         fan_out(digest_id)
     for digest_id in Digest.objects.filter(status=Digest.Status.SENDING).values_list("pk", flat=True):

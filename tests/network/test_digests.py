@@ -170,6 +170,26 @@ def test_rows_left_sending_by_a_lost_task_are_sent_after_the_lease(django_captur
     assert digest.status == Digest.Status.SENT
 
 
+def test_rows_whose_chunk_task_never_started_are_queued_again_after_the_lease():
+    people = members(2)
+    digest = coordinator_digest(status=Digest.Status.SENDING)
+    digest.started_at = timezone.now() - digests.LEASE - timedelta(seconds=1)
+    digest.save()
+    for person in people:
+        Delivery.objects.create(digest=digest, recipient=person, status=Delivery.Status.QUEUED)
+    digests.dispatch_due()
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
+    digest.refresh_from_db()
+    assert digest.status == Digest.Status.SENT
+    # A digest that started moments ago is left to its own chunk tasks.
+    fresh = coordinator_digest(status=Digest.Status.SENDING)
+    fresh.started_at = timezone.now()
+    fresh.save()
+    Delivery.objects.create(digest=fresh, recipient=people[0], status=Delivery.Status.QUEUED)
+    digests.dispatch_due()
+    assert len(mail.outbox) == 2
+
+
 def test_the_builder_runs_the_same_queries_for_one_or_fifty_recipients(django_assert_num_queries):
     people = members(50)
     digest = coordinator_digest(status=Digest.Status.SENDING)
