@@ -21,7 +21,8 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -44,6 +45,9 @@ from .models import (
 User = get_user_model()
 CHUNK_SIZE = 100
 LEASE = timedelta(minutes=5)
+# Transient failures are retried; a row that still fails after this many tries is marked
+# failed (with its last error) so the digest can finish and the report can offer a retry.
+MAX_ATTEMPTS = 5
 LONDON = ZoneInfo("Europe/London")
 SITE_NAME = "Anchors Learning Network"
 
@@ -248,7 +252,7 @@ def send_claimed(delivery_ids: list[int]) -> list[int]:
         Delivery.objects.filter(pk__in=[d for d, _m in messages]).update(
             status=Delivery.Status.QUEUED, last_error=str(exc)[:500], claimed_by=""
         )
-        return [d for d, _m in messages]
+        return _give_up_on_exhausted([d for d, _m in messages])
     try:
         for delivery_id, message in messages:
             message.connection = connection
@@ -275,7 +279,20 @@ def send_claimed(delivery_ids: list[int]) -> list[int]:
     finally:
         with contextlib.suppress(OSError, smtplib.SMTPException):
             connection.close()
-    return retry
+    return _give_up_on_exhausted(retry)
+
+
+def _give_up_on_exhausted(retry: list[int]) -> list[int]:
+    """Mark rows that have used up their attempts as failed; return the rest to retry."""
+    if not retry:
+        return retry
+    exhausted = Delivery.objects.filter(pk__in=retry, attempts__gte=MAX_ATTEMPTS)
+    given_up = set(exhausted.values_list("pk", flat=True))
+    exhausted.update(
+        status=Delivery.Status.FAILED,
+        last_error=Concat(Value(f"Gave up after {MAX_ATTEMPTS} attempts: "), F("last_error")),
+    )
+    return [pk for pk in retry if pk not in given_up]
 
 
 # --- Rendering ----------------------------------------------------------------------------------

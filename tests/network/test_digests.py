@@ -156,6 +156,23 @@ def test_a_redelivered_chunk_finishes_its_rows_without_resending_the_sent_ones()
     assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people[2:])
 
 
+def test_a_recipient_still_busy_after_the_last_attempt_fails_and_the_digest_finishes(settings):
+    settings.EMAIL_BACKEND = "tests.network.mailbackends.PickyBackend"
+    person = member_of(OrganisationFactory(), user__email="alwaysbusy@example.org")
+    digest = coordinator_digest(status=Digest.Status.SENDING)
+    row = Delivery.objects.create(digest=digest, recipient=person)
+    for attempt in range(1, digests.MAX_ATTEMPTS + 1):
+        retry = digests.send_claimed(digests.claim([row.pk], claimer=f"task-{attempt}"))
+        row.refresh_from_db()
+        if attempt < digests.MAX_ATTEMPTS:
+            assert retry == [row.pk] and row.status == Delivery.Status.QUEUED
+    assert retry == [] and row.status == Delivery.Status.FAILED
+    assert row.last_error.startswith(f"Gave up after {digests.MAX_ATTEMPTS} attempts")
+    digests.finish_if_done(digest.pk)
+    digest.refresh_from_db()
+    assert digest.status == Digest.Status.SENT
+
+
 def test_rows_left_sending_by_a_lost_task_are_sent_after_the_lease(django_capture_on_commit_callbacks):
     people = members(2)
     digest = coordinator_digest(status=Digest.Status.SENDING)
