@@ -12,3 +12,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Started {started} coordinator's digest(s).")
         if personal:
             self.stdout.write(f"Personal digests: {personal.deliveries.count()} queued.")
+        else:
+            self.stdout.write(
+                "No personal digests are due now: they go from 08:00 UK time on Mondays "
+                "(monthly ones on the first Monday)."
+            )
