@@ -339,6 +339,26 @@ def is_admin_of(user, organisation_id: int) -> bool:
     return Membership.objects.admins().filter(user=user, organisation_id=organisation_id).exists()
 
 
+def region_moderator_emails(region_id: int) -> list[str]:
+    """Who hears about work waiting in a region: its regional leads, or every coordinator when
+    the region has no lead (so nothing waits unseen)."""
+    from django.contrib.auth import get_user_model
+
+    leads = list(
+        RegionalLead.objects.filter(region_id=region_id, user__is_active=True)
+        .values_list("user__email", flat=True)
+        .distinct()
+    )
+    if leads:
+        return sorted(leads)
+    people = get_user_model().objects.filter(is_active=True)
+    return sorted(
+        people.filter(Q(coordinator__isnull=False) | Q(is_superuser=True))
+        .values_list("email", flat=True)
+        .distinct()
+    )
+
+
 def forget_roles(user) -> None:
     """Drop the per-request role caches after a change to this person's roles."""
     for attr in ("_is_coordinator", "_lead_region_ids", "_active_organisation_ids"):
