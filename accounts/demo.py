@@ -21,7 +21,9 @@ def demo_user(key: str) -> User:
 
 
 def seed(stdout=None, options=None) -> None:
-    """Create (or keep) the demo people with verified emails, and print their sign-ins."""
+    """Create the demo people who are missing, with verified emails, and print their sign-ins.
+
+    People who exist are left as they are (a changed name or password stays changed)."""
     for _key, email, full_name, job_title, superuser in DEMO_PEOPLE:
         user = User.objects.filter(email=email).first()
         if user is None:
@@ -33,9 +35,7 @@ def seed(stdout=None, options=None) -> None:
                 is_staff=superuser,
                 is_superuser=superuser,
             )
-        EmailAddress.objects.update_or_create(
-            user=user, email=email, defaults={"verified": True, "primary": True}
-        )
+            EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     if stdout is not None:
         stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
         for key, email, full_name, job_title, _ in DEMO_PEOPLE:

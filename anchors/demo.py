@@ -1,5 +1,9 @@
 """Demo members for `make run`: the example organisations, a pending registration, a pending
-request to join, and the demo people in their roles. Safe to run again."""
+request to join, and the demo people in their roles.
+
+Safe to run again, and it never undoes what people did with the demo: it creates what is
+missing and leaves everything that exists alone (an edited pledge stays edited, a member who
+left stays gone)."""
 
 from __future__ import annotations
 
@@ -48,7 +52,9 @@ MEMBERS = {
     },
     "RAL": {
         "website": "https://www.royalfree.nhs.uk",
-        "email_domains": ["nhs.net"],
+        # Its staff use nhs.net, which every NHS body shares, so people ask to join and an
+        # admin decides.
+        "email_domains": [],
         "pillars": ["purchasing", "environment"],
         "description": "Runs the Royal Free, Barnet and Chase Farm hospitals in north London.",
         "pledge": "We weight social value in our tenders and work with suppliers to cut emissions, so our spending also benefits north London.",
@@ -83,7 +89,8 @@ SWANSEA = {
     "type": Organisation.Type.HEALTH_BOARD,
     "postcode": "SA12 7BR",
     "website": "https://sbuhb.nhs.wales",
-    "email_domains": ["wales.nhs.uk"],
+    # wales.nhs.uk is shared by every NHS Wales body, so it cannot admit anyone by itself.
+    "email_domains": [],
     "pillars": ["environment", "partnership"],
     "description": "Plans and provides NHS care for Swansea and Neath Port Talbot.",
     "pledge": "We work with local councils and universities so that our spending, buildings and jobs strengthen the communities of Swansea Bay.",
@@ -100,17 +107,17 @@ def _person(email: str, full_name: str, job_title: str):
     user = User.objects.filter(email=email).first()
     if user is None:
         user = User.objects.create_user(email=email, password=DEMO_PASSWORD, full_name=full_name, job_title=job_title)
-    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+        EmailAddress.objects.get_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
     return user
 
 
-def _live_membership(user, organisation, **defaults):
-    membership = Membership.objects.filter(
-        user=user, organisation=organisation, status__in=Membership.LIVE_STATUSES
-    ).first()
-    if membership is None:
-        membership = Membership.objects.create(user=user, organisation=organisation, **defaults)
-    return membership
+def _first_membership(user, organisation, **defaults) -> None:
+    """The demo's membership, made once: a person who has since left or been removed, or whose
+    request was declined, keeps that history instead of being put back."""
+    if not Membership.objects.filter(user=user, organisation=organisation).exists():
+        Membership.objects.create(user=user, organisation=organisation, **defaults)
 
 
 def seed(stdout=None, options=None) -> None:
@@ -141,10 +148,11 @@ def seed(stdout=None, options=None) -> None:
     details["7A3"] = swansea
     for code, fields in details.items():
         organisation = Organisation.objects.get(ods_code=code)
-        if organisation.status != Organisation.Status.VERIFIED:
-            organisation.status = Organisation.Status.VERIFIED
-            organisation.registered_at = organisation.decided_at = now
-            organisation.decided_by = coordinator
+        if organisation.status == Organisation.Status.VERIFIED:
+            continue  # already a member: its profile is its admins' to edit now
+        organisation.status = Organisation.Status.VERIFIED
+        organisation.registered_at = organisation.decided_at = now
+        organisation.decided_by = coordinator
         for field in ("website", "email_domains", "description", "pledge"):
             setattr(organisation, field, fields[field])
         if code == "RTF":
@@ -153,13 +161,14 @@ def seed(stdout=None, options=None) -> None:
         organisation.pillars.set([pillars[slug] for slug in fields["pillars"] if slug in pillars])
 
     northumbria = Organisation.objects.get(ods_code="RTF")
-    _live_membership(admin, northumbria, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE,
+    _first_membership(admin, northumbria, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE,
                      reason="Registered the organisation.", decided_by=coordinator, decided_at=now)
-    _live_membership(member, northumbria, status=Membership.Status.ACTIVE,
+    _first_membership(member, northumbria, status=Membership.Status.ACTIVE,
                      reason="I buy goods and services for the trust.", decided_by=admin, decided_at=now)
     RegionalLead.objects.get_or_create(user=lead, region=Region.objects.get(code="Y63"), defaults={"appointed_by": coordinator})
-    Coordinator.objects.get_or_create(user=coordinator, defaults={"appointed_by": coordinator})
-    coordinator.groups.add(coordinators_group())
+    if not Coordinator.objects.filter(user=coordinator).exists():
+        Coordinator.objects.create(user=coordinator, appointed_by=coordinator)
+        coordinator.groups.add(coordinators_group())
 
     registrant = _person(*EXTRA_PEOPLE[0])
     sheffield = Organisation.objects.get(ods_code="RHQ")
@@ -171,7 +180,7 @@ def seed(stdout=None, options=None) -> None:
         sheffield.save()
 
     applicant = _person(*EXTRA_PEOPLE[1])
-    _live_membership(applicant, northumbria, reason="I lead our green plan and would like to share what we learn.")
+    _first_membership(applicant, northumbria, reason="I lead our green plan and would like to share what we learn.")
 
     if stdout is not None:
         stdout.write(

@@ -31,12 +31,11 @@ THEMATIC_GROUPS = [
 
 
 def _member(group: Group, user, role=GroupMembership.Role.MEMBER) -> None:
-    GroupMembership.objects.get_or_create(
-        group=group,
-        user=user,
-        status=GroupMembership.Status.ACTIVE,
-        defaults={"role": role},
-    )
+    """Put a demo person in a group once; someone who has since left stays out."""
+    if not GroupMembership.objects.filter(group=group, user=user).exists():
+        GroupMembership.objects.create(
+            group=group, user=user, status=GroupMembership.Status.ACTIVE, role=role
+        )
 
 
 def seed(stdout=None, options=None) -> None:
