@@ -1,5 +1,5 @@
 # Stage 1: build the design system and the site's own assets.
-FROM node:20-bookworm-slim AS assets
+FROM node:20.18.1-bookworm-slim AS assets
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
@@ -8,7 +8,7 @@ COPY static/src static/src
 RUN npm run build
 
 # Stage 2: the Django application, run as an unprivileged user.
-FROM python:3.11-slim-bookworm
+FROM python:3.11.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \

@@ -10,7 +10,7 @@ PORT ?= 8000
 .PHONY: help install assets run serve test test-fast lint migrations-check deploy-check bench lock clean
 
 help:
-	@echo "make run    install, migrate, load demo data and serve http://$(HOST):$(PORT)"
+	@echo "make run    install, migrate, load demo data and serve http://$(HOST):$(PORT) (PORT=8123 to change)"
 	@echo "make test   install test tools and run the whole test suite"
 	@echo "make lint   ruff check"
 	@echo "make bench  benchmarks against PostgreSQL (set DATABASE_URL)"
@@ -40,13 +40,14 @@ install: $(VENV)/.installed static/dist/.built .env
 
 assets: static/dist/.built
 
+# Links in emails follow the address served, so `make run PORT=8123` mails links to port 8123.
 run: install
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py seed_demo
 	@echo ""
 	@echo "Serving http://$(HOST):$(PORT)/  (emails are printed in this terminal; Ctrl+C stops)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
