@@ -1,6 +1,7 @@
 import pytest
+from django.core.exceptions import ValidationError
 
-from casestudies.markdown import plain_text, render_markdown
+from casestudies.markdown import MAX_NESTING, plain_text, render_markdown, validate_markdown
 
 XSS_PAYLOADS = [
     "<script>alert(1)</script>",
@@ -62,3 +63,56 @@ def test_links_keep_safe_schemes_and_are_marked():
 
 def test_plain_text_strips_markup():
     assert plain_text("**Hello** [there](https://example.org) <b>x</b>") == "Hello there x"
+
+
+# Hostile input: the two payloads that broke or stalled pages before rendering was bounded.
+DEEP_LIST = "- " * 500 + "deep"  # RecursionError inside Python-Markdown
+NESTED_BRACKETS = "[" * 4000 + "](" * 4000  # quadratic rescanning: about 10 s unbounded
+
+
+@pytest.mark.parametrize("payload", [DEEP_LIST, NESTED_BRACKETS, "> " * 3000 + "quote", "<a " * 5000])
+def test_hostile_structure_renders_as_plain_escaped_text(payload):
+    html = render_markdown(payload)
+    assert html.startswith("<p>")
+    assert "<ul>" not in html and "<a " not in html and "<blockquote>" not in html
+    assert plain_text(payload)  # search snippets and emails survive it too
+
+
+def test_validator_refuses_deep_nesting_with_a_clear_message():
+    with pytest.raises(ValidationError) as caught:
+        validate_markdown(DEEP_LIST, max_length=20_000)
+    assert f"up to {MAX_NESTING} levels deep" in caught.value.messages[0]
+    assert "500 levels" in caught.value.messages[0]
+
+
+def test_validator_refuses_nested_brackets():
+    with pytest.raises(ValidationError) as caught:
+        validate_markdown(NESTED_BRACKETS, max_length=20_000)
+    assert "too many brackets" in caught.value.messages[0]
+
+
+def test_validator_refuses_text_over_the_length():
+    with pytest.raises(ValidationError) as caught:
+        validate_markdown("a" * 101, max_length=100)
+    assert caught.value.messages == ["Shorten this to 100 characters or fewer (it has 101)."]
+
+
+def test_validator_accepts_ordinary_nesting_and_brackets():
+    text = "- a\n    - b (see [the report](https://example.org) (2021))\n        > quoted\n\n\\[" * 30
+    validate_markdown(text, max_length=20_000)
+    assert "<ul>" in render_markdown(text)
+
+
+def test_nesting_at_the_limit_still_renders_as_markdown():
+    at_limit = "- " * MAX_NESTING + "x"
+    validate_markdown(at_limit, max_length=100)
+    assert render_markdown(at_limit).count("<ul>") == MAX_NESTING
+    over = "- " * (MAX_NESTING + 1) + "x"
+    assert "<ul>" not in render_markdown(over)
+
+
+def test_link_whose_href_was_removed_keeps_only_its_text():
+    html = render_markdown('[click](javascript:alert(1)) [ok](https://example.org) <abbr title="x">NHS</abbr>')
+    assert "<a>" not in html and "<a " in html
+    assert html.count("<a ") == 1 and "click" in html
+    assert '<abbr title="x">NHS</abbr>' in html
