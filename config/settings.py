@@ -152,9 +152,23 @@ AUTHENTICATION_BACKENDS = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Have I Been Pwned's range API: only the first 5 characters of the password's SHA-1 leave
+    # the server. When the service cannot be reached it falls back to Django's list of common
+    # passwords (fails open), so it replaces CommonPasswordValidator rather than joining it.
+    {
+        "NAME": "pwned_passwords_django.validators.PwnedPasswordsValidator",
+        "OPTIONS": {
+            "error_message": (
+                "This password has appeared in a data breach elsewhere, so it is easy to guess. "
+                "Choose a different password."
+            ),
+            "help_message": "Your password must not be one that has appeared in a data breach.",
+        },
+    },
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A short timeout: sign-up waits for the answer, and a slow service must not hold it up.
+PWNED_PASSWORDS = {"API_TIMEOUT": 1.5, "ADD_PADDING": True}
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:profile"
 

@@ -175,3 +175,236 @@ def test_the_403_page_is_the_sites_own(rf):
     response = permission_denied(request)
     assert response.status_code == 403
     assert "You do not have permission" in response.content.decode()
+
+
+# --- Forms rendered with the design system's includes ----------------------------------------
+
+
+def render_field(form, name: str) -> str:
+    from django.template import Context, Template
+
+    return Template("{% load nhsuk %}{% nhsuk_field field %}").render(Context({"field": form[name]}))
+
+
+def render_summary(form) -> str:
+    from django.template import Context, Template
+
+    return Template("{% load nhsuk %}{% nhsuk_error_summary form %}").render(Context({"form": form}))
+
+
+class HintedForm(__import__("django").forms.Form):
+    from django import forms as _forms
+
+    title = _forms.CharField(help_text="Tags in use: <b id=x>")
+    pillars = _forms.MultipleChoiceField(
+        choices=[("a", "A"), ("b", "B")],
+        widget=_forms.CheckboxSelectMultiple,
+        help_text="Pick <b id=x>",
+    )
+
+
+def test_help_text_is_escaped_in_every_kind_of_field():
+    form = HintedForm()
+    for name in ("title", "pillars"):
+        html = render_field(form, name)
+        assert "<b id=x>" not in html
+        assert "&lt;b id=x&gt;" in html
+
+
+def test_help_text_a_form_marks_safe_keeps_its_markup():
+    from django.utils.safestring import mark_safe
+
+    form = HintedForm()
+    form.fields["title"].help_text = mark_safe("<ul><li>Rule</li></ul>")  # noqa: S308
+    assert "<ul><li>Rule</li></ul>" in render_field(form, "title")
+
+
+def test_an_optional_field_says_optional_once_even_when_its_label_already_does():
+    from anchors.forms import ReasonForm
+
+    already = ReasonForm(label="Reason (optional)", required=False)
+    plain = ReasonForm(label="Reason", required=False)
+    required = ReasonForm(label="Reason")
+    assert render_field(already, "reason").count("(optional)") == 1
+    assert render_field(plain, "reason").count("(optional)") == 1
+    assert "(optional)" not in render_field(required, "reason")
+
+
+class RequiredForm(__import__("django").forms.Form):
+    from django import forms as _forms
+
+    reason = _forms.CharField(label="Reason", widget=_forms.Textarea)
+    region = _forms.ChoiceField(label="Region", choices=[("", "Choose"), ("y63", "North East")])
+    pillar = _forms.ChoiceField(
+        label="Pillar", choices=[("a", "A"), ("b", "B")], widget=_forms.RadioSelect
+    )
+    ods_code = _forms.CharField(label="ODS code")
+    title = _forms.CharField(label="Title", error_messages={"required": "Enter a title for it"})
+
+
+def test_required_errors_name_the_field_in_the_summary_and_beside_it():
+    form = RequiredForm(data={"region": "atlantis"})
+    assert not form.is_valid()
+    summary = render_summary(form)
+    expected = [
+        "Enter reason",
+        "Select one of the options shown for region",
+        "Select pillar",
+        "Enter ODS code",
+        "Enter a title for it",  # a form's own wording is kept
+    ]
+    for message in expected:
+        assert message in summary
+    assert "This field is required" not in summary and "valid choice" not in summary
+    assert "Enter reason" in render_field(form, "reason")
+    assert "Select pillar" in render_field(form, "pillar")
+    assert "Select region" in render_field(RequiredForm(data={}), "region")
+
+
+@pytest.mark.django_db
+def test_the_decline_page_says_optional_once(client):
+    from tests.anchors.factories import OrganisationFactory, admin_of, join_request
+
+    organisation = OrganisationFactory()
+    request = join_request(organisation)
+    client.force_login(admin_of(organisation))
+    response = client.get(f"/members/{organisation.slug}/requests/{request.pk}/decline/")
+    assert response.status_code == 200
+    assert "Reason (optional)" in response.content.decode()
+    assert "(optional) (optional)" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_page_whose_form_has_errors_has_a_title_starting_error(client):
+    import re
+
+    def title(response) -> str:
+        return re.search(r"<title>(.*?)</title>", response.content.decode(), re.S).group(1).strip()
+
+    assert not title(client.get("/account/signup/")).startswith("Error:")
+    failed = client.post("/account/signup/", {})
+    assert failed.status_code == 200
+    assert title(failed).startswith("Error: ")
+    html = failed.content.decode()
+    assert '<a href="#id_email">Enter email</a>' in html  # in the summary
+    assert '<span class="nhsuk-u-visually-hidden">Error: </span>Enter email</span>' in html  # beside it
+
+
+@pytest.mark.django_db
+def test_a_title_that_already_says_error_is_not_prefixed_twice(client):
+    from tests.anchors.factories import coordinator
+
+    client.force_login(coordinator())
+    response = client.post("/digests/new/", {})
+    assert response.status_code == 200
+    assert "<title>Error: " in response.content.decode()
+    assert "Error: Error:" not in response.content.decode()
+
+
+# --- Breached passwords ------------------------------------------------------------------------
+
+
+class RangeAPI:
+    """A stand-in for Have I Been Pwned's range API on a local port: it knows one breached
+    password and answers the k-anonymity query (first five hex digits of the SHA-1) with
+    suffix:count lines, as the real one does."""
+
+    def __init__(self, breached: str):
+        import hashlib
+        import http.server
+        import threading
+
+        digest = hashlib.sha1(breached.encode(), usedforsecurity=False).hexdigest().upper()
+        self.requested: list[str] = []
+        api = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                prefix = self.path.rsplit("/", 1)[-1]
+                api.requested.append(prefix)
+                lines = ["0018A45C4D1DEF81644B54AB7F969B88D65:1"]
+                if prefix == digest[:5]:
+                    lines.append(f"{digest[5:]}:3861493")
+                body = "\r\n".join(lines).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/range/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def range_api(monkeypatch):
+    from pwned_passwords_django.api import PwnedPasswords
+
+    api = RangeAPI(breached="Summer-Holiday-2019!")
+    # The library's endpoint is a class attribute, not a setting: point it at the local server.
+    monkeypatch.setattr(PwnedPasswords, "api_endpoint", api.url)
+    yield api
+    api.close()
+
+
+@pytest.fixture
+def unreachable_api(monkeypatch):
+    import socket
+
+    from pwned_passwords_django.api import PwnedPasswords
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    # Nothing listens on the port now: the connection is refused.
+    monkeypatch.setattr(PwnedPasswords, "api_endpoint", f"http://127.0.0.1:{port}/range/")
+
+
+def test_a_breached_password_is_refused_when_the_service_answers(range_api):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        validate_password("Summer-Holiday-2019!")
+    assert "appeared in a data breach" in " ".join(refused.value.messages)
+    validate_password("a-long-pass-phrase-nobody-has-2026")
+    # Only the first five characters of the hash were sent.
+    assert range_api.requested and all(len(prefix) == 5 for prefix in range_api.requested)
+
+
+@pytest.mark.django_db
+def test_signing_up_with_a_breached_password_shows_the_refusal(client, range_api):
+    response = client.post(
+        "/account/signup/",
+        {
+            "full_name": "Aisha Bello",
+            "email": "aisha@nhs.example",
+            "password1": "Summer-Holiday-2019!",
+            "password2": "Summer-Holiday-2019!",
+        },
+    )
+    assert response.status_code == 200
+    assert "appeared in a data breach" in response.content.decode()
+    from accounts.models import User
+
+    assert not User.objects.filter(email="aisha@nhs.example").exists()
+
+
+def test_when_the_service_cannot_be_reached_passwords_are_accepted_but_common_ones_are_not(
+    unreachable_api,
+):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    validate_password("Summer-Holiday-2019!")  # fails open: the service is down
+    with pytest.raises(ValidationError):
+        validate_password("password123")  # Django's list of common passwords still applies
