@@ -1,7 +1,7 @@
 """Template helpers that render Django forms with the NHS.UK design system's markup."""
 
 from django import template
-from django.forms import BoundField
+from django.forms import BaseForm, BaseFormSet, BoundField
 from django.utils.http import urlencode
 
 register = template.Library()
@@ -14,6 +14,13 @@ WIDGET_CLASSES = {
     "clearablefile": "nhsuk-file-upload",
     "file": "nhsuk-file-upload",
 }
+
+
+OPTIONAL = " (optional)"
+# Django's own wording for these says nothing about which field is wrong; the NHS pattern
+# names the field ("Enter your reason", "Select a region"). Forms that set their own
+# error_messages keep them: only Django's defaults are replaced.
+GENERIC_CODES = {"required", "invalid_choice"}
 
 
 def hint_id(field: BoundField) -> str:
@@ -70,6 +77,102 @@ def nhsuk_widget(field: BoundField, width: str = ""):
     return field.as_widget(attrs=attrs)
 
 
+@register.filter
+def label_text(field: BoundField) -> str:
+    """The field's label, saying "(optional)" once when the field may be left empty."""
+    label = str(field.label or "")
+    if field.field.required or field.widget_type == "password":
+        return label
+    if label.lower().rstrip().endswith(OPTIONAL.strip()):
+        return label
+    return label + OPTIONAL
+
+
+def _plain_label(field: BoundField) -> str:
+    label = str(field.label or field.name).strip()
+    if label.lower().endswith(OPTIONAL.strip()):
+        label = label[: -len(OPTIONAL.strip())].rstrip()
+    # "Region" reads "Select region"; an acronym such as "ODS code" keeps its capitals.
+    if len(label) > 1 and not label[1].isupper():
+        label = label[0].lower() + label[1:]
+    return label
+
+
+def _default_messages(field: BoundField) -> dict:
+    messages: dict = {}
+    for cls in reversed(type(field.field).__mro__):
+        messages.update(getattr(cls, "default_error_messages", {}))
+    return messages
+
+
+def _named_message(field: BoundField, code: str) -> str:
+    label = _plain_label(field)
+    kind = field.widget_type
+    if kind == "checkbox":
+        return f"Select “{field.label}” to continue"
+    if kind in {"select", "selectmultiple", "checkboxselectmultiple", "radioselect"}:
+        if code == "invalid_choice":
+            return f"Select one of the options shown for {label}"
+        return f"Select {label}"
+    if kind in {"file", "clearablefile"}:
+        return f"Choose a file for {label}"
+    return f"Enter {label}"
+
+
+def error_messages(field: BoundField) -> list[str]:
+    """The field's error messages, with Django's generic ones replaced by ones naming it."""
+    defaults = _default_messages(field)
+    messages = []
+    for error in field.errors.as_data():
+        code = getattr(error, "code", None)
+        if code in GENERIC_CODES and code in defaults and str(error.message) == str(defaults[code]):
+            messages.append(_named_message(field, code))
+        else:
+            messages.extend(error.messages)
+    return messages
+
+
+@register.simple_tag
+def field_errors(field: BoundField) -> list[str]:
+    return error_messages(field)
+
+
+def _has_errors(value) -> bool:
+    # Only forms a view has already validated: asking a bound form for .errors runs its
+    # clean(), which for some (sign-in) has side effects such as rate limiting.
+    if isinstance(value, BaseForm):
+        return value.is_bound and value._errors is not None and bool(value._errors)
+    if isinstance(value, BaseFormSet):
+        if not value.is_bound or value._errors is None:
+            return False
+        return bool(value.non_form_errors()) or any(value._errors)
+    return False
+
+
+def page_has_form_errors(context) -> bool:
+    return any(_has_errors(value) for value in context.flatten().values())
+
+
+class ErrorTitleNode(template.Node):
+    def __init__(self, nodelist):
+        self.nodelist = nodelist
+
+    def render(self, context):
+        title = self.nodelist.render(context)
+        if page_has_form_errors(context) and not title.lstrip().startswith("Error:"):
+            return "Error: " + title.lstrip()
+        return title
+
+
+@register.tag
+def error_title(parser, token):
+    """{% error_title %}…{% enderror_title %}: prefix "Error: " when a form on the page has
+    errors, as the NHS and GOV.UK patterns ask, so screen reader users hear it first."""
+    nodelist = parser.parse(("enderror_title",))
+    parser.delete_first_token()
+    return ErrorTitleNode(nodelist)
+
+
 @register.simple_tag
 def described_by(field: BoundField) -> str:
     ids = []
@@ -95,8 +198,8 @@ def nhsuk_error_summary(*forms):
         for error in form.non_field_errors():
             items.append({"anchor": "", "message": error})
         for field in form:
-            for error in field.errors:
-                items.append({"anchor": error_anchor(field), "message": error})
+            for message in error_messages(field):
+                items.append({"anchor": error_anchor(field), "message": message})
     return {"items": items}
 
 

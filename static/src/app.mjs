@@ -1,7 +1,15 @@
 // Progressive enhancement only: every page works without this file.
 import { initAll } from "nhsuk-frontend";
 
-initAll();
+// The design system's page template sets these classes with an inline <script>, which our
+// Content-Security-Policy forbids; this file is served from 'self', so it does it instead.
+// The same test as the design system's: browsers without ES modules keep the no-JS page.
+// The script is deferred, so <body> exists and nothing has been initialised yet.
+document.body.classList.add("js-enabled");
+if ("noModule" in HTMLScriptElement.prototype) {
+  document.body.classList.add("nhsuk-frontend-supported");
+  initAll();
+}
 
 // Buttons that ask before a destructive action: <button data-confirm="Are you sure?">
 document.addEventListener("click", (event) => {
