@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from anchors.models import is_coordinator
 
-from . import digests, forms, tasks
+from . import digests, forms, services, tasks
 from .models import Delivery, Digest, DigestPreference
 
 User = get_user_model()
@@ -76,7 +76,9 @@ def digest_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def digest_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _coordinator(request)
-    digest = _coordinator_digest(pk)
+    digest = get_object_or_404(
+        Digest.objects.select_related("schedule_cancelled_by"), pk=pk, kind=Digest.Kind.COORDINATOR
+    )
     counts = dict.fromkeys(Delivery.Status.values, 0)
     for row in digest.deliveries.values("status").annotate(n=Count("pk")):
         counts[row["status"]] = row["n"]
@@ -136,14 +138,50 @@ def digest_test(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def digest_send(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask the coordinator to confirm who it goes to (GET); send it once they do (POST)."""
     _coordinator(request)
     digest = _coordinator_digest(pk)
-    if digests.digest_start(digest_id=digest.pk):
-        messages.success(request, "The digest is being sent.")
-    else:
+    if request.method == "POST":
+        try:
+            started = services.digest_send_now(digest=digest, by=request.user)
+        except services.NotAllowed as error:
+            raise PermissionDenied(str(error)) from error
+        except services.GroupError as error:
+            messages.error(request, str(error))
+            return redirect(digest)
+        if started:
+            messages.success(request, "The digest is being sent.")
+        else:
+            messages.info(request, "This digest has already been sent or is being sent.")
+        return redirect(digest)
+    if digest.status not in (Digest.Status.DRAFT, Digest.Status.SCHEDULED):
         messages.info(request, "This digest has already been sent or is being sent.")
+        return redirect(digest)
+    return render(
+        request,
+        "network/digest_send_confirm.html",
+        {
+            "digest": digest,
+            "audience_size": digests.coordinator_audience(digest).count(),
+            "nav": "groups",
+        },
+    )
+
+
+@login_required
+@require_POST
+def digest_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    _coordinator(request)
+    digest = _coordinator_digest(pk)
+    try:
+        services.digest_schedule_cancel(digest=digest, by=request.user)
+    except services.NotAllowed as error:
+        raise PermissionDenied(str(error)) from error
+    except services.GroupError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The scheduled send is cancelled. The digest is a draft again.")
     return redirect(digest)
 
 
@@ -242,6 +280,7 @@ urlpatterns = [
     path("digests/<int:pk>/test/", digest_test, name="digest_test"),
     path("digests/<int:pk>/send/", digest_send, name="digest_send"),
     path("digests/<int:pk>/schedule/", digest_schedule, name="digest_schedule"),
+    path("digests/<int:pk>/cancel/", digest_cancel, name="digest_cancel"),
     path("digests/<int:pk>/retry/", digest_retry, name="digest_retry"),
     path("account/digests/", preferences, name="preferences"),
     path("digests/unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),

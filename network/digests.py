@@ -488,10 +488,17 @@ def personal_items(user, *, since: datetime, now: datetime) -> dict:
 
 def personal_digests_run(now: datetime | None = None) -> Digest | None:
     """This Monday's personal digests: one ledger row per person with something new."""
+    return personal_digests_queue(now)[0]
+
+
+def personal_digests_queue(now: datetime | None = None) -> tuple[Digest | None, int]:
+    """Queue this Monday's personal digests. Returns the run (None when none are due) and how
+    many this call queued (a second call the same Monday queues only those still missing)."""
     now = now or timezone.now()
     local = timezone.localtime(now, LONDON)
     if local.weekday() != 0 or local.hour < 8:
-        return None
+        return None, 0
+    queued = 0
     run_at = local.replace(hour=8, minute=0, second=0, microsecond=0)
     digest, created = Digest.objects.get_or_create(
         kind=Digest.Kind.PERSONAL,
@@ -514,6 +521,7 @@ def personal_digests_run(now: datetime | None = None) -> Digest | None:
             delivery, made = Delivery.objects.get_or_create(digest=digest, recipient=user, defaults={"items": items})
             if not made:
                 continue
+            queued += 1
             DigestedItem.objects.bulk_create(
                 [
                     DigestedItem(user=user, kind=kind, object_id=object_id, delivery=delivery)
@@ -530,4 +538,4 @@ def personal_digests_run(now: datetime | None = None) -> Digest | None:
     if digest.status != Digest.Status.SENT:
         Digest.objects.filter(pk=digest.pk).update(status=Digest.Status.SENDING)
         transaction.on_commit(lambda: fan_out(digest.pk))
-    return digest
+    return digest, queued

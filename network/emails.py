@@ -44,3 +44,17 @@ def reply_posted(*, post, to) -> None:
             "settings_url": absolute_url(thread.get_absolute_url()),
         },
     )
+
+
+def post_reported(*, report, to) -> None:
+    thread = report.post.thread
+    queue_email(
+        to=[person.email for person in to],
+        template_prefix="network/emails/post_reported",
+        context={
+            "report": report,
+            "thread": thread,
+            "group": thread.group,
+            "reports_url": absolute_url(reverse("network:reports", kwargs={"slug": thread.group.slug})),
+        },
+    )

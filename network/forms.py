@@ -1,4 +1,7 @@
+import datetime
+
 from django import forms
+from django.utils import timezone
 
 from anchors.models import Pillar
 
@@ -47,6 +50,15 @@ class ReplyForm(forms.Form):
     )
 
 
+class ReportPostForm(forms.Form):
+    reason = forms.CharField(
+        label="What is wrong with this post?",
+        help_text="Only the group's leads see this. They decide whether to hide the post.",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
 class HidePostForm(forms.Form):
     reason = forms.CharField(
         label="Why are you hiding this post?",
@@ -60,6 +72,43 @@ class UKDateTimeField(forms.DateTimeField):
     Europe/London, so Django reads it as UK time, summer or winter."""
 
     input_formats = ["%d/%m/%Y %H:%M", "%d/%m/%Y %H.%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as error:
+            if getattr(error, "code", None) != "ambiguous_timezone":
+                raise
+            raise forms.ValidationError(
+                clock_change_message(error.params["datetime"]), code="clock_change"
+            ) from error
+
+
+def _spoken_time(value: datetime.datetime) -> str:
+    """1:30am, 12 noon, 2pm: times as people say them."""
+    if value.hour == 12 and value.minute == 0:
+        return "12 noon"
+    hour = value.hour % 12 or 12
+    suffix = "am" if value.hour < 12 else "pm"
+    return f"{hour}:{value.minute:02d}{suffix}" if value.minute else f"{hour}{suffix}"
+
+
+def clock_change_message(naive: datetime.datetime) -> str:
+    """Why a UK time that falls in a clock change cannot be used, in plain words."""
+    london = timezone.get_current_timezone()
+    when = f"{_spoken_time(naive)} on {naive.day} {naive:%B %Y}"
+    # In the spring gap a wall time has two different offsets and neither round-trips.
+    before = naive.replace(tzinfo=london, fold=0)
+    gap = before.astimezone(datetime.UTC).astimezone(london).replace(tzinfo=None) != naive
+    if gap:
+        return (
+            f"{when} does not exist in UK time because the clocks go forward an hour at 1am; "
+            "choose another time"
+        )
+    return (
+        f"{when} happens twice in UK time because the clocks go back an hour at 2am; "
+        "choose a time before 1am or from 2am"
+    )
 
 
 class EventForm(forms.Form):

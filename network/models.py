@@ -138,6 +138,8 @@ class Post(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="posts"
     )
     body = models.TextField()
+    # Rendered and sanitised once, when the post is written: a page never renders Markdown.
+    body_html = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     hidden_at = models.DateTimeField(null=True, blank=True)
     hidden_by = models.ForeignKey(
@@ -154,6 +156,44 @@ class Post(models.Model):
     @property
     def is_hidden(self) -> bool:
         return self.hidden_at is not None
+
+
+class PostReportQuerySet(models.QuerySet):
+    def open(self) -> PostReportQuerySet:
+        return self.filter(status=PostReport.Status.OPEN)
+
+
+class PostReport(models.Model):
+    """A member's report that a post breaks the group's rules, waiting for a lead."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for a lead"
+        HIDDEN = "hidden", "Post hidden"
+        DISMISSED = "dismissed", "Dismissed"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reports")
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reason = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PostReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "reported_by"], name="post_report_once_per_person")
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Report on {self.post}"
 
 
 class EventQuerySet(models.QuerySet):
@@ -243,6 +283,11 @@ class Digest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # The last time a coordinator called off a scheduled send (the digest went back to draft).
+    schedule_cancelled_at = models.DateTimeField(null=True, blank=True)
+    schedule_cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

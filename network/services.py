@@ -16,9 +16,10 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from anchors.models import Membership, Organisation, Pillar, is_coordinator, lead_region_ids
+from casestudies.markdown import render_markdown
 
-from . import emails
-from .models import Event, Group, GroupMembership, Post, Thread
+from . import digests, emails
+from .models import Digest, Event, Group, GroupMembership, Post, PostReport, Thread
 
 
 class GroupError(Exception):
@@ -95,6 +96,20 @@ def group_leads(group: Group) -> list[User]:
     if group.region_id:
         condition |= Q(lead_appointments__region_id=group.region_id)
     return list(User.objects.filter(condition).distinct().order_by("full_name"))
+
+
+def group_moderators(group: Group) -> list[User]:
+    """Who hears about reported posts: the group's leads, or the coordinators when it has
+    none, so a report never waits unseen."""
+    leads = [lead for lead in group_leads(group) if lead.is_active]
+    if leads:
+        return leads
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(Q(coordinator__isnull=False) | Q(is_superuser=True))
+        .distinct()
+        .order_by("full_name")
+    )
 
 
 # --- Groups --------------------------------------------------------------------------------------
@@ -227,7 +242,9 @@ def thread_start(
             created_at=now,
             last_post_at=now,
         )
-        Post.objects.create(thread=thread, author=by, body=body, created_at=now)
+        Post.objects.create(
+            thread=thread, author=by, body=body, body_html=render_markdown(body), created_at=now
+        )
     return thread
 
 
@@ -240,7 +257,9 @@ def post_reply(*, thread: Thread, by: User, body: str) -> Post:
         raise InvalidState("Write a reply before posting it.")
     now = timezone.now()
     with transaction.atomic():
-        post = Post.objects.create(thread=thread, author=by, body=body, created_at=now)
+        post = Post.objects.create(
+            thread=thread, author=by, body=body, body_html=render_markdown(body), created_at=now
+        )
         Thread.objects.filter(pk=thread.pk).update(last_post_at=now)
         author = thread.author
         if (
@@ -254,7 +273,8 @@ def post_reply(*, thread: Thread, by: User, body: str) -> Post:
 
 
 def post_hide(*, post: Post, by: User, reason: str) -> Post:
-    """Leads hide a post, saying why; the text stays in the database for the record."""
+    """Leads hide a post, saying why; the text stays in the database for the record. Reports
+    waiting on the post are settled by it."""
     if not is_group_lead(by, post.thread.group):
         raise NotAllowed("Only the group's leads can hide posts.")
     reason = reason.strip()
@@ -268,7 +288,49 @@ def post_hide(*, post: Post, by: User, reason: str) -> Post:
         post.hidden_by = by
         post.hidden_reason = reason
         post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+        PostReport.objects.open().filter(post=post).update(
+            status=PostReport.Status.HIDDEN, decided_by=by, decided_at=post.hidden_at
+        )
     return post
+
+
+def post_report(*, post: Post, by: User, reason: str) -> PostReport:
+    """A member reports a post to the group's leads, saying why; the leads are emailed."""
+    group = post.thread.group
+    if not is_group_member(by, group):
+        raise NotAllowed("Only the group's members can report posts.")
+    reason = reason.strip()
+    if not reason:
+        raise InvalidState("Tell the group's leads what is wrong with the post.")
+    if post.author_id == by.pk:
+        raise InvalidState("You cannot report your own post.")
+    if post.hidden_at is not None:
+        raise InvalidState("This post has already been hidden by a group lead.")
+    with transaction.atomic():
+        if PostReport.objects.filter(post=post, reported_by=by).exists():
+            raise InvalidState("You have already reported this post.")
+        try:
+            with transaction.atomic():
+                report = PostReport.objects.create(post=post, reported_by=by, reason=reason)
+        except IntegrityError as exc:  # two clicks at once
+            raise InvalidState("You have already reported this post.") from exc
+        emails.post_reported(report=report, to=group_moderators(group))
+    return report
+
+
+def post_report_dismiss(*, report: PostReport, by: User) -> PostReport:
+    """A lead decides a reported post can stay; the report leaves the queue."""
+    if not is_group_lead(by, report.post.thread.group):
+        raise NotAllowed("Only the group's leads can decide on reported posts.")
+    with transaction.atomic():
+        report = PostReport.objects.select_for_update().get(pk=report.pk)
+        if report.status != PostReport.Status.OPEN:
+            raise InvalidState("This report has already been dealt with.")
+        report.status = PostReport.Status.DISMISSED
+        report.decided_by = by
+        report.decided_at = timezone.now()
+        report.save(update_fields=["status", "decided_by", "decided_at"])
+    return report
 
 
 # --- Events --------------------------------------------------------------------------------------
@@ -302,3 +364,43 @@ def event_add(
             description=description.strip(),
             created_by=by,
         )
+
+
+# --- Coordinators' digests -----------------------------------------------------------------------
+# Composing, scheduling and delivering live in `network.digests`; these are the coordinator's
+# decisions about when a digest goes.
+
+
+def _coordinator_only(by: User) -> None:
+    if not is_coordinator(by):
+        raise NotAllowed("Only network coordinators can send digests.")
+
+
+def digest_send_now(*, digest: Digest, by: User) -> bool:
+    """Send a composed digest to its audience now, after the coordinator has confirmed.
+    Returns False when it had already been started (a second click sends nothing)."""
+    _coordinator_only(by)
+    if digest.kind != Digest.Kind.COORDINATOR:
+        raise InvalidState("Only coordinators' digests are sent this way.")
+    now = timezone.now()
+    with transaction.atomic():
+        # "Send now" on a scheduled digest brings its time forward to now.
+        Digest.objects.filter(pk=digest.pk, status=Digest.Status.SCHEDULED).update(send_at=now)
+        return digests.digest_start(digest_id=digest.pk, now=now)
+
+
+def digest_schedule_cancel(*, digest: Digest, by: User) -> Digest:
+    """Call off a scheduled send: the digest goes back to draft, noting who and when."""
+    _coordinator_only(by)
+    with transaction.atomic():
+        digest = Digest.objects.select_for_update().get(pk=digest.pk)
+        if digest.status != Digest.Status.SCHEDULED:
+            if digest.status in (Digest.Status.SENDING, Digest.Status.SENT):
+                raise InvalidState("This digest has already started sending, so it cannot be cancelled.")
+            raise InvalidState("This digest is not scheduled.")
+        digest.status = Digest.Status.DRAFT
+        digest.send_at = None
+        digest.schedule_cancelled_at = timezone.now()
+        digest.schedule_cancelled_by = by
+        digest.save(update_fields=["status", "send_at", "schedule_cancelled_at", "schedule_cancelled_by"])
+    return digest

@@ -10,7 +10,7 @@ from anchors.models import is_coordinator
 
 from . import forms, services
 from .ics import event_calendar
-from .models import Event, Group, GroupMembership, Post, Thread
+from .models import Event, Group, GroupMembership, Post, PostReport, Thread
 
 RELATED_CASE_STUDIES = 6
 
@@ -23,6 +23,13 @@ def _members_only(request: HttpRequest, group: Group) -> None:
     """Members' parts of a group: visitors sign in first, others are refused."""
     if not services.is_group_member(request.user, group):
         raise PermissionDenied("Only the group's members can see this.")
+
+
+def posted_id(request: HttpRequest, name: str) -> int | None:
+    """A record's id from a submitted form; None when it is missing or not a number (a
+    tampered form), so the view can say so instead of failing."""
+    value = request.POST.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 def _form_page(request: HttpRequest, form, *, heading: str, button: str, **context) -> HttpResponse:
@@ -87,6 +94,11 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
         context["events"] = Event.objects.filter(group=group).upcoming()[:10]
         context["pending_count"] = (
             GroupMembership.objects.filter(group=group, status=GroupMembership.Status.REQUESTED).count()
+            if context["is_lead"]
+            else 0
+        )
+        context["report_count"] = (
+            PostReport.objects.open().filter(post__thread__group=group).count()
             if context["is_lead"]
             else 0
         )
@@ -160,9 +172,14 @@ def group_requests(request: HttpRequest, slug: str) -> HttpResponse:
     if not services.is_group_lead(request.user, group):
         raise PermissionDenied
     if request.method == "POST":
-        membership = get_object_or_404(
-            GroupMembership, pk=request.POST.get("membership"), group=group
+        membership = (
+            GroupMembership.objects.filter(pk=posted_id(request, "membership"), group=group)
+            .select_related("user", "group")
+            .first()
         )
+        if membership is None:
+            messages.error(request, "That request could not be found. Choose one from the list.")
+            return redirect("network:requests", slug=group.slug)
         approve = request.POST.get("decision") == "approve"
         try:
             services.group_request_decide(membership=membership, by=request.user, approve=approve)
@@ -222,6 +239,11 @@ def thread_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "posts": posts,
             "form": form,
             "is_lead": services.is_group_lead(request.user, group),
+            "reported_ids": set(
+                PostReport.objects.filter(post__thread=thread, reported_by=request.user).values_list(
+                    "post_id", flat=True
+                )
+            ),
             "nav": "groups",
         },
     )
@@ -233,6 +255,7 @@ def post_hide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     post = get_object_or_404(Post.objects.select_related("thread", "author"), pk=pk, thread__group=group)
     if not services.is_group_lead(request.user, group):
         raise PermissionDenied
+    from_reports = request.GET.get("from") == "reports"
     form = forms.HidePostForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -241,9 +264,69 @@ def post_hide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             form.add_error(None, str(error))
         else:
             messages.success(request, "The post is hidden.")
+            if from_reports:
+                return redirect("network:reports", slug=group.slug)
             return redirect(post.thread)
     return render(
-        request, "network/post_hide.html", {"group": group, "post": post, "form": form, "nav": "groups"}
+        request,
+        "network/post_hide.html",
+        {"group": group, "post": post, "form": form, "from_reports": from_reports, "nav": "groups"},
+    )
+
+
+@login_required
+def post_report(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    group = _group(slug)
+    _members_only(request, group)
+    post = get_object_or_404(
+        Post.objects.select_related("thread__group", "author"), pk=pk, thread__group=group
+    )
+    form = forms.ReportPostForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.post_report(post=post, by=request.user, reason=form.cleaned_data["reason"])
+        except services.GroupError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, "Thank you. The group's leads have been told and will decide what to do."
+            )
+            return redirect(post.thread)
+    return render(
+        request, "network/post_report.html", {"group": group, "post": post, "form": form, "nav": "groups"}
+    )
+
+
+@login_required
+def post_reports(request: HttpRequest, slug: str) -> HttpResponse:
+    """The leads' queue of reported posts: hide the post, or dismiss the report."""
+    group = _group(slug)
+    if not services.is_group_lead(request.user, group):
+        raise PermissionDenied
+    if request.method == "POST":
+        report = (
+            PostReport.objects.filter(pk=posted_id(request, "report"), post__thread__group=group)
+            .select_related("post__thread__group")
+            .first()
+        )
+        if report is None:
+            messages.error(request, "That report could not be found. Choose one from the list.")
+            return redirect("network:reports", slug=group.slug)
+        try:
+            services.post_report_dismiss(report=report, by=request.user)
+        except services.GroupError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "The report is dismissed and the post stays.")
+        return redirect("network:reports", slug=group.slug)
+    reports = (
+        PostReport.objects.open()
+        .filter(post__thread__group=group)
+        .select_related("post__thread", "post__author", "reported_by")
+        .order_by("created_at", "pk")
+    )
+    return render(
+        request, "network/post_reports.html", {"group": group, "reports": reports, "nav": "groups"}
     )
 
 

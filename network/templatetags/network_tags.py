@@ -1,6 +1,6 @@
 from django import template
-
-from casestudies.markdown import render_markdown
+from django.template.defaultfilters import linebreaks_filter
+from django.utils.safestring import SafeString, mark_safe
 
 from ..models import GroupMembership
 
@@ -8,9 +8,20 @@ register = template.Library()
 
 
 @register.filter
-def markdown(text: str):
-    """Member-written Markdown, sanitised."""
-    return render_markdown(text or "")
+def post_html(post) -> SafeString:
+    """A post's HTML as stored when it was written (rendered and sanitised then), so showing
+    a thread never renders Markdown. A post stored without it shows its text, escaped."""
+    if post.body_html:
+        return mark_safe(post.body_html)  # noqa: S308 - sanitised by render_markdown when saved
+    return linebreaks_filter(post.body, autoescape=True)
+
+
+@register.filter
+def author_name(person, former: str = "Former member") -> str:
+    """Who wrote something: their name, or "Former member" once their account is deleted."""
+    if person is None:
+        return former
+    return person.full_name or person.email
 
 
 @register.inclusion_tag("network/_my_groups.html", takes_context=True)

@@ -47,7 +47,9 @@ def test_join_post_then_a_coordinator_sends_a_digest_and_a_reader_unsubscribes(p
     assert "Local food on the wards" in email.locator("body").inner_text()
     assert f"Dear {boss.full_name}" in email.locator("body").inner_text()
     pages.page.go_back()
-    pages.submit("button:has-text('Send now')")
+    pages.submit("a:has-text('Send now')")
+    assert "Send this digest now?" in pages.page.inner_text("h1")
+    pages.submit("button:has-text('now')")
     assert "being sent" in pages.page.inner_text("main")
     digest = Digest.objects.get(subject="Spring digest")
     assert digest.deliveries.filter(status=Delivery.Status.SENT).count() == 1

@@ -8,12 +8,26 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = digests.dispatch_due()
-        personal = digests.personal_digests_run()
-        self.stdout.write(f"Started {started} coordinator's digest(s).")
-        if personal:
-            self.stdout.write(f"Personal digests: {personal.deliveries.count()} queued.")
+        if started:
+            self.stdout.write(f"Started {started} coordinators' digest{'s' if started != 1 else ''}.")
         else:
+            self.stdout.write("No coordinators' digests are due.")
+        run, queued = digests.personal_digests_queue()
+        if run is None:
             self.stdout.write(
                 "No personal digests are due now: they go from 08:00 UK time on Mondays "
                 "(monthly ones on the first Monday)."
             )
+        elif queued:
+            self.stdout.write(f"Personal digests: {queued} queued.")
+        else:
+            earlier = run.deliveries.count()
+            if earlier:
+                self.stdout.write(
+                    f"Personal digests: none queued this time. {earlier} were queued earlier today; "
+                    "nobody else has anything new."
+                )
+            else:
+                self.stdout.write(
+                    "Personal digests: none queued, as nobody has anything new since their last digest."
+                )
