@@ -1,7 +1,11 @@
 from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
+
+from .mail import queue_message
 
 
 def on_site(url: str) -> str:
@@ -30,7 +34,10 @@ class AccountAdapter(DefaultAccountAdapter):
             key: on_site(value) if key.endswith("_url") and isinstance(value, str) and "://" in value else value
             for key, value in context.items()
         }
-        super().send_mail(template_prefix, email, context)
+        # As allauth does, but into the outbox (sent after commit, kept if the broker is down).
+        request = allauth_context.request
+        context = {"request": request, "email": email, "current_site": get_current_site(request), **context}
+        queue_message(self.render_mail(template_prefix, email, context))
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)

@@ -1,17 +1,19 @@
-"""Outgoing transactional email: render now, send after the transaction commits.
+"""Outgoing transactional email: render now, store in the outbox, send after commit.
 
 Every app's emails.py builds its messages with `queue_email`, which renders a subject, a text
-part and an HTML part from templates and hands them to a Celery task once the surrounding
-transaction commits (in-process when no broker is configured).
+part and an HTML part from templates and stores one outbox row per recipient in the caller's
+transaction. Once it commits a worker sends them (in-process when no broker is configured); if
+the broker is down they wait in the outbox and the minutely sweep sends them when it is back.
 """
 
 from __future__ import annotations
 
-from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
+
+from outbox.services import outbox_add, outbox_forget
+from outbox.tasks import send_outbox as send_email  # noqa: F401  (the task that sends them)
 
 
 def absolute_url(path: str) -> str:
@@ -33,23 +35,31 @@ def render_email(template_prefix: str, context: dict) -> tuple[str, str, str]:
 def queue_email(
     *, to: list[str] | str, template_prefix: str, context: dict, headers: dict | None = None
 ) -> None:
-    """Render the email now and send it once the current transaction commits."""
+    """Render the email now, store it for each recipient, and send it once the current
+    transaction commits."""
     recipients = [to] if isinstance(to, str) else list(to)
     if not recipients:
         return
     subject, text, html = render_email(template_prefix, context)
-    payload = {"to": recipients, "subject": subject, "text": text, "html": html, "headers": headers or {}}
-    transaction.on_commit(lambda: send_email.delay(payload))
+    outbox_add(to=recipients, subject=subject, text=text, html=html, headers=headers)
 
 
-@shared_task(name="accounts.send_email", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_email(payload: dict) -> None:
-    message = EmailMultiAlternatives(
-        subject=payload["subject"],
-        body=payload["text"],
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=payload["to"],
-        headers=payload.get("headers") or {},
+def queue_message(message: EmailMessage) -> None:
+    """Store an already rendered message (allauth's) in the outbox, like `queue_email`."""
+    html = next((content for content, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), "")
+    text = message.body
+    if message.content_subtype == "html":
+        text, html = "", message.body
+    outbox_add(
+        to=list(message.to),
+        subject=message.subject,
+        text=text,
+        html=html,
+        headers=dict(message.extra_headers),
     )
-    message.attach_alternative(payload["html"], "text/html")
-    message.send()
+
+
+def forget_address(address: str) -> int:
+    """Cancel and delete every stored email to `address` (for account deletion).
+    Returns the number of rows deleted."""
+    return outbox_forget(address=address)

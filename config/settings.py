@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "taggit",
     "csp",
+    "outbox",
     "accounts",
     "anchors",
     "casestudies",
@@ -136,6 +137,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {
     "network-due-digests": {"task": "network.dispatch_due_digests", "schedule": 60.0},
+    # Transactional email whose task was lost (broker down) or whose sender died.
+    "outbox-sweep": {"task": "outbox.sweep", "schedule": 60.0},
     "network-personal-digests": {
         "task": "network.personal_digests",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),

@@ -35,6 +35,7 @@ def sign_in(client, email, password=PASSWORD):
     return client.post("/account/login/", {"login": email, "password": password})
 
 
+@pytest.mark.django_db(transaction=True)  # email is sent once the request has committed
 def test_it_signs_up_verifies_by_email_and_signs_in(client):
     response = client.post(
         "/account/signup/",
@@ -81,6 +82,7 @@ def test_it_keeps_what_was_typed_and_summarises_errors_on_a_bad_sign_up(client):
     assert 'href="#id_email"' in html
 
 
+@pytest.mark.django_db(transaction=True)  # email is sent once the request has committed
 def test_it_resets_a_forgotten_password_end_to_end(client):
     person = UserFactory(email="reset@trust.example")
     client.post("/account/password/reset/", {"email": "reset@trust.example"})
@@ -228,6 +230,7 @@ def test_totp_can_be_switched_off(client):
     assert not Authenticator.objects.filter(user=person, type=Authenticator.Type.TOTP).exists()
 
 
+@pytest.mark.django_db(transaction=True)  # email is sent once the request has committed
 def test_a_second_email_address_is_added_verified_made_primary_and_removed(client):
     from allauth.account.models import EmailAddress
 
