@@ -322,7 +322,7 @@ def post_reports(request: HttpRequest, slug: str) -> HttpResponse:
     reports = (
         PostReport.objects.open()
         .filter(post__thread__group=group)
-        .select_related("post__thread", "post__author", "reported_by")
+        .select_related("post__thread__group", "post__author", "reported_by")
         .order_by("created_at", "pk")
     )
     return render(
