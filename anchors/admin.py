@@ -1,13 +1,16 @@
+from django import forms
 from django.contrib import admin
 
 from .models import (
     Coordinator,
     IntegratedCareBoard,
     Membership,
+    MembershipEvent,
     Organisation,
     Pillar,
     Region,
     RegionalLead,
+    SharedEmailDomain,
 )
 
 
@@ -54,13 +57,49 @@ class OrganisationAdmin(admin.ModelAdmin):
     inlines = [MembershipInline]
 
 
+class MembershipEventInline(admin.TabularInline):
+    """The membership's history, as the services recorded it: read only."""
+
+    model = MembershipEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "action", "by", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "organisation", "role", "status", "requested_at"]
     list_filter = ["status", "role"]
     search_fields = ["user__email", "user__full_name", "organisation__name"]
     list_select_related = ["user", "organisation"]
-    raw_id_fields = ["user", "organisation", "decided_by"]
+    raw_id_fields = ["user", "organisation", "decided_by", "ended_by"]
+    inlines = [MembershipEventInline]
+
+
+class LowercaseDomainField(forms.CharField):
+    def to_python(self, value):
+        # People paste "@NHS.net" as often as "nhs.net"; store the one form matching compares.
+        return super().to_python(value).lower().lstrip("@")
+
+
+class SharedEmailDomainForm(forms.ModelForm):
+    class Meta:
+        model = SharedEmailDomain
+        fields = ["domain", "note"]
+        field_classes = {"domain": LowercaseDomainField}
+
+
+@admin.register(SharedEmailDomain)
+class SharedEmailDomainAdmin(admin.ModelAdmin):
+    """Domains that never admit anyone to an organisation (coordinators keep this list)."""
+
+    form = SharedEmailDomainForm
+    list_display = ["domain", "note"]
+    search_fields = ["domain", "note"]
 
 
 @admin.register(RegionalLead)

@@ -5,9 +5,10 @@ import re
 from django import forms
 from django.contrib.auth import get_user_model
 
-from .models import Organisation, Pillar, Region
+from .models import DOMAIN_PATTERN, Organisation, Pillar, Region, shared_domains_in
+from .services import shared_domain_message
 
-DOMAIN = re.compile(r"^(?=.{3,253}$)([a-z0-9-]+\.)+[a-z]{2,}$")
+DOMAIN = re.compile(DOMAIN_PATTERN)
 
 
 class DirectoryFilterForm(forms.Form):
@@ -31,7 +32,8 @@ class ListedSearchForm(forms.Form):
 
 
 class DomainsField(forms.CharField):
-    """Email domains, one per line or separated by commas."""
+    """Email domains, one per line or separated by commas. Shared domains (nhs.net, gmail.com...)
+    are refused: they would let anyone with such an address in."""
 
     widget = forms.Textarea(attrs={"rows": 3})
 
@@ -44,6 +46,9 @@ class DomainsField(forms.CharField):
         bad = [d for d in value if not DOMAIN.match(d)]
         if bad:
             raise forms.ValidationError(f"Enter email domains like example.nhs.uk (not {', '.join(bad)})")
+        shared = shared_domains_in(value)
+        if shared:
+            raise forms.ValidationError(shared_domain_message(shared))
 
 
 class PartnerForm(forms.Form):
@@ -57,7 +62,8 @@ class PartnerForm(forms.Form):
     website = forms.URLField(required=False, assume_scheme="https")
     email_domains = DomainsField(
         label="Email domains its staff use", required=False,
-        help_text="One a line, for example leeds.gov.uk. People with these verified addresses join at once.",
+        help_text="One a line, for example leeds.gov.uk: only domains your organisation alone uses. "
+        "People with these verified addresses join at once.",
     )
     description = forms.CharField(label="What the organisation does", widget=forms.Textarea, max_length=2000)
 
@@ -85,7 +91,8 @@ class ProfileForm(forms.Form):
     website = forms.URLField(required=False, assume_scheme="https")
     email_domains = DomainsField(
         label="Email domains its staff use", required=False,
-        help_text="One a line. People with a verified address at these domains join at once.",
+        help_text="One a line: only domains your organisation alone uses, not shared ones like nhs.net. "
+        "People with a verified address at these domains join at once.",
     )
 
 

@@ -1,9 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
+
+# An email domain as people type it after the @: lowercase labels separated by dots.
+DOMAIN_PATTERN = r"^(?=.{3,253}$)([a-z0-9-]+\.)+[a-z]{2,}$"
 
 
 class Region(models.Model):
@@ -201,6 +209,7 @@ class Membership(models.Model):
         ACTIVE = "active", "Active"
         DECLINED = "declined", "Declined"
         LEFT = "left", "Left"
+        REMOVED = "removed", "Removed by an admin"
 
     LIVE_STATUSES = (Status.REQUESTED, Status.ACTIVE)
 
@@ -223,7 +232,16 @@ class Membership(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
-    left_at = models.DateTimeField(null=True, blank=True)
+    # When the membership ended (the person left, or an admin removed them), by whom and why.
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    end_reason = models.TextField(blank=True)
 
     objects = MembershipQuerySet.as_manager()
 
@@ -239,6 +257,72 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} at {self.organisation} ({self.get_status_display()})"
+
+
+class MembershipEvent(models.Model):
+    """One step in a membership's history: who did what, and when."""
+
+    class Action(models.TextChoices):
+        REQUESTED = "requested", "Asked to join"
+        APPROVED_AUTOMATICALLY = "approved_automatically", "Approved automatically (email domain)"
+        APPROVED = "approved", "Approved by an admin"
+        DECLINED = "declined", "Declined by an admin"
+        FIRST_ADMIN = "first_admin", "Became the first admin when the organisation was verified"
+        ADMIN_APPOINTED = "admin_appointed", "Appointed as an admin"
+        ADMIN_ROLE_REMOVED = "admin_role_removed", "Admin role removed"
+        REMOVED = "removed", "Removed by an admin"
+        LEFT = "left", "Left"
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=32, choices=Action.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.membership})"
+
+
+class SharedEmailDomain(models.Model):
+    """An email domain many organisations share (nhs.net, gov.uk, gmail.com...). A verified
+    address there says nothing about where a person works, so it never admits anyone to an
+    organisation and an organisation cannot claim it. Coordinators keep the list in the admin."""
+
+    domain = models.CharField(
+        max_length=253,
+        unique=True,
+        validators=[RegexValidator(DOMAIN_PATTERN, "Enter a domain in lowercase, like nhs.net.")],
+        help_text="Exactly as it follows the @, in lowercase. Subdomains are not covered: "
+        "listing nhs.uk leaves nhct.nhs.uk free for its own trust.",
+    )
+    note = models.CharField(max_length=200, blank=True, help_text="Who uses it, for the next coordinator.")
+
+    class Meta:
+        ordering = ["domain"]
+        constraints = [
+            models.CheckConstraint(condition=Q(domain=Lower("domain")), name="shared_email_domain_lowercase"),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+def shared_domains_in(domains: Iterable[str]) -> list[str]:
+    """Those of `domains` that are shared email domains, normalised and sorted. The one place
+    that decides it: a domain matches only exactly (nhs.uk is shared, nhct.nhs.uk is not)."""
+    wanted = {d.strip().lower().lstrip("@") for d in domains if d and d.strip()}
+    if not wanted:
+        return []
+    return sorted(SharedEmailDomain.objects.filter(domain__in=wanted).values_list("domain", flat=True))
+
+
+def is_shared_domain(domain: str) -> bool:
+    return bool(shared_domains_in([domain]))
 
 
 class RegionalLead(models.Model):

@@ -30,19 +30,25 @@ from .models import (
     Coordinator,
     IntegratedCareBoard,
     Membership,
+    MembershipEvent,
     Organisation,
     Pillar,
     Region,
     RegionalLead,
+    SharedEmailDomain,
     can_moderate_region,
     forget_roles,
     is_admin_of,
     is_coordinator,
+    region_moderator_emails,
+    shared_domains_in,
 )
 
 COORDINATORS_GROUP = "Coordinators"
 # Reference data coordinators keep up to date in the Django admin.
-COORDINATOR_MODELS = (Region, Pillar, IntegratedCareBoard)
+COORDINATOR_MODELS = (Region, Pillar, IntegratedCareBoard, SharedEmailDomain)
+# Reference data coordinators may also delete: a shared domain added by mistake must be able to go.
+COORDINATOR_DELETABLE_MODELS = (SharedEmailDomain,)
 
 
 class AnchorsError(Exception):
@@ -55,6 +61,26 @@ class NotAllowed(AnchorsError):
 
 class InvalidState(AnchorsError):
     """The thing is not in a state that allows this (already decided, last admin...)."""
+
+
+class SharedDomain(InvalidState):
+    """An organisation cannot claim an email domain that many organisations share."""
+
+    def __init__(self, domains: list[str]):
+        self.domains = domains
+        super().__init__(shared_domain_message(domains))
+
+
+def shared_domain_message(domains: list[str]) -> str:
+    """The refusal people read in the form and from the services."""
+    if len(domains) == 1:
+        named, verb = domains[0], "is"
+    else:
+        named, verb = ", ".join(domains[:-1]) + " and " + domains[-1], "are"
+    return (
+        f"{named} {verb} shared by many organisations, so it cannot be one of this organisation's "
+        "email domains. Remove it: people with these addresses can still ask to join, and an admin decides."
+    )
 
 
 class AlreadyRegistered(InvalidState):
@@ -100,6 +126,19 @@ def _lock(model, pk):
     return model.objects.select_for_update().get(pk=pk)
 
 
+def _clean_domains(domains) -> list[str]:
+    """Lowercase, without a leading @, each once; refuses shared domains."""
+    cleaned = sorted({d.strip().lower().lstrip("@") for d in (domains or []) if d.strip()})
+    shared = shared_domains_in(cleaned)
+    if shared:
+        raise SharedDomain(shared)
+    return cleaned
+
+
+def _record(membership: Membership, action: str, by, note: str = "") -> MembershipEvent:
+    return MembershipEvent.objects.create(membership=membership, action=action, by=by, note=note)
+
+
 # --- Organisations -----------------------------------------------------------------------------
 
 
@@ -119,6 +158,7 @@ def organisation_register_listed(*, organisation: Organisation, by) -> Organisat
         organisation.decided_at = None
         organisation.decision_reason = ""
         organisation.save()
+        emails.organisation_registered(organisation, region_moderator_emails(organisation.region_id))
     return organisation
 
 
@@ -137,24 +177,27 @@ def organisation_register_partner(
     name = " ".join(name.split())
     if type not in Organisation.PARTNER_TYPES:
         raise InvalidState("NHS organisations are registered by picking them from the list.")
+    email_domains = _clean_domains(email_domains)
     with transaction.atomic():
         existing = Organisation.objects.filter(name__iexact=name).first()
         if existing is not None:
             if existing.status in (Organisation.Status.PENDING, Organisation.Status.VERIFIED):
                 raise AlreadyRegistered(existing)
             raise InvalidState(f"{existing.name} is already listed: pick it from the NHS organisations.")
-        return Organisation.objects.create(
+        organisation = Organisation.objects.create(
             name=name,
             slug=_unique_slug(name),
             type=type,
             region=region,
             website=website,
-            email_domains=[d.lower() for d in (email_domains or [])],
+            email_domains=email_domains,
             description=description,
             status=Organisation.Status.PENDING,
             registered_by=by,
             registered_at=timezone.now(),
         )
+        emails.organisation_registered(organisation, region_moderator_emails(organisation.region_id))
+    return organisation
 
 
 def organisation_register(*, by, organisation: Organisation | None = None, **partner_details) -> Organisation:
@@ -188,7 +231,7 @@ def organisation_verify(*, organisation: Organisation, by, reason: str = "") -> 
                 user=registrant, organisation=organisation, status__in=Membership.LIVE_STATUSES
             ).first()
             if live is None:
-                Membership.objects.create(
+                live = Membership.objects.create(
                     user=registrant,
                     organisation=organisation,
                     role=Membership.Role.ADMIN,
@@ -201,6 +244,7 @@ def organisation_verify(*, organisation: Organisation, by, reason: str = "") -> 
                 live.role, live.status = Membership.Role.ADMIN, Membership.Status.ACTIVE
                 live.decided_by, live.decided_at = by, organisation.decided_at
                 live.save()
+            _record(live, MembershipEvent.Action.FIRST_ADMIN, by)
             forget_roles(registrant)
             emails.organisation_verified(organisation)
     return organisation
@@ -227,10 +271,10 @@ def organisation_update(*, organisation: Organisation, by, pillars=None, **chang
         raise TypeError(f"Cannot update {', '.join(sorted(unknown))}")
     if not (is_admin_of(by, organisation.pk) or is_coordinator(by)):
         raise NotAllowed("Only the organisation's admins can edit its profile.")
+    if "email_domains" in changes:
+        changes["email_domains"] = _clean_domains(changes["email_domains"])
     with transaction.atomic():
         organisation = _lock(Organisation, organisation.pk)
-        if "email_domains" in changes:
-            changes["email_domains"] = sorted({d.strip().lower().lstrip("@") for d in changes["email_domains"] if d.strip()})
         for field, value in changes.items():
             setattr(organisation, field, value)
         organisation.save()
@@ -243,7 +287,9 @@ def organisation_update(*, organisation: Organisation, by, pillars=None, **chang
 
 
 def membership_request(*, organisation: Organisation, by, reason: str) -> Membership:
-    """Ask to join; approved at once when a verified email domain is one of the organisation's."""
+    """Ask to join; approved at once when a verified email domain is one of the organisation's,
+    unless that domain is shared by many organisations (nhs.net, gmail.com...): then, as for
+    anyone else, the organisation's admins decide."""
     _require_verified_email(by)
     reason = reason.strip()
     if not reason:
@@ -259,8 +305,9 @@ def membership_request(*, organisation: Organisation, by, reason: str) -> Member
             if live.status == Membership.Status.ACTIVE:
                 raise InvalidState(f"You already belong to {organisation.name}.")
             raise InvalidState(f"You have already asked to join {organisation.name}.")
-        domains = {d.lower() for d in organisation.email_domains}
-        automatic = bool(domains & verified_email_domains(by))
+        matching = {d.lower() for d in organisation.email_domains} & verified_email_domains(by)
+        # An organisation may still hold a shared domain saved before it was listed as shared.
+        automatic = bool(matching - set(shared_domains_in(matching)))
         now = timezone.now()
         try:
             with transaction.atomic():
@@ -274,7 +321,9 @@ def membership_request(*, organisation: Organisation, by, reason: str) -> Member
                 )
         except IntegrityError as error:  # a second click racing the first
             raise InvalidState(f"You have already asked to join {organisation.name}.") from error
+        _record(membership, MembershipEvent.Action.REQUESTED, by, reason)
         if automatic:
+            _record(membership, MembershipEvent.Action.APPROVED_AUTOMATICALLY, None, membership.decision_reason)
             forget_roles(by)
             emails.join_decided(membership)
         else:
@@ -293,6 +342,8 @@ def _decide_membership(membership: Membership, by, status: str, reason: str) -> 
     membership.decided_at = timezone.now()
     membership.decision_reason = reason
     membership.save()
+    approved = status == Membership.Status.ACTIVE
+    _record(membership, MembershipEvent.Action.APPROVED if approved else MembershipEvent.Action.DECLINED, by, reason)
     forget_roles(membership.user)
     emails.join_decided(membership)
     return membership
@@ -317,6 +368,11 @@ def _other_admins(membership: Membership) -> int:
     )
 
 
+def _refuse_last_admin(membership: Membership, message: str) -> None:
+    if membership.role == Membership.Role.ADMIN and _other_admins(membership) == 0:
+        raise InvalidState(message)
+
+
 def membership_leave(*, membership: Membership, by) -> Membership:
     """Leave an organisation. The last admin must appoint another admin first."""
     with transaction.atomic():
@@ -325,12 +381,39 @@ def membership_leave(*, membership: Membership, by) -> Membership:
             raise NotAllowed("Only the person themselves can leave.")
         if membership.status != Membership.Status.ACTIVE:
             raise InvalidState("You are not an active member.")
-        if membership.role == Membership.Role.ADMIN and _other_admins(membership) == 0:
-            raise InvalidState("You are the only admin: appoint another admin before you leave.")
+        _refuse_last_admin(membership, "You are the only admin: appoint another admin before you leave.")
         membership.status = Membership.Status.LEFT
-        membership.left_at = timezone.now()
+        membership.ended_at = timezone.now()
+        membership.ended_by = by
         membership.save()
+        _record(membership, MembershipEvent.Action.LEFT, by)
+        emails.membership_left(membership)
     forget_roles(by)
+    return membership
+
+
+def membership_remove(*, membership: Membership, by, reason: str = "") -> Membership:
+    """An admin removes someone from the organisation; the person is told who did it and why."""
+    reason = reason.strip()
+    with transaction.atomic():
+        membership = _lock(Membership, membership.pk)
+        if not is_admin_of(by, membership.organisation_id):
+            raise NotAllowed("Only the organisation's admins can remove members.")
+        if membership.status != Membership.Status.ACTIVE:
+            raise InvalidState(f"{membership.user} is not a member of {membership.organisation}.")
+        yourself = membership.user_id == by.pk
+        who = "You are" if yourself else f"{membership.user} is"
+        _refuse_last_admin(membership, f"{who} the only admin: appoint another admin first.")
+        if yourself:
+            raise InvalidState("To leave the organisation yourself, use the leave page.")
+        membership.status = Membership.Status.REMOVED
+        membership.ended_at = timezone.now()
+        membership.ended_by = by
+        membership.end_reason = reason
+        membership.save()
+        _record(membership, MembershipEvent.Action.REMOVED, by, reason)
+        emails.membership_removed(membership)
+    forget_roles(membership.user)
     return membership
 
 
@@ -345,6 +428,8 @@ def admin_appoint(*, membership: Membership, by) -> Membership:
             raise InvalidState(f"{membership.user} is already an admin.")
         membership.role = Membership.Role.ADMIN
         membership.save()
+        _record(membership, MembershipEvent.Action.ADMIN_APPOINTED, by)
+        emails.admin_appointed(membership, by)
     return membership
 
 
@@ -359,6 +444,7 @@ def admin_remove(*, membership: Membership, by) -> Membership:
             raise InvalidState("An organisation needs at least one admin.")
         membership.role = Membership.Role.MEMBER
         membership.save()
+        _record(membership, MembershipEvent.Action.ADMIN_ROLE_REMOVED, by)
     return membership
 
 
@@ -376,6 +462,7 @@ def regional_lead_appoint(*, user, region: Region, by) -> RegionalLead:
         if RegionalLead.objects.filter(user=user, region=region).exists():
             raise InvalidState(f"{user} already leads {region}.")
         appointment = RegionalLead.objects.create(user=user, region=region, appointed_by=by)
+        emails.regional_lead_appointed(appointment)
     forget_roles(user)
     return appointment
 
@@ -392,10 +479,17 @@ def regional_lead_remove(*, appointment: RegionalLead, by) -> None:
 def coordinators_group() -> Group:
     """The Django auth group that lets coordinators edit reference data in the admin."""
     group, _ = Group.objects.get_or_create(name=COORDINATORS_GROUP)
+    editable = [m._meta.model_name for m in COORDINATOR_MODELS]
+    deletable = [m._meta.model_name for m in COORDINATOR_DELETABLE_MODELS]
     wanted = Permission.objects.filter(
         Q(content_type__app_label="anchors")
-        & Q(content_type__model__in=[m._meta.model_name for m in COORDINATOR_MODELS])
-        & (Q(codename__startswith="view_") | Q(codename__startswith="change_") | Q(codename__startswith="add_"))
+        & (
+            (
+                Q(content_type__model__in=editable)
+                & (Q(codename__startswith="view_") | Q(codename__startswith="change_") | Q(codename__startswith="add_"))
+            )
+            | (Q(content_type__model__in=deletable) & Q(codename__startswith="delete_"))
+        )
     )
     group.permissions.add(*wanted)
     return group
@@ -410,6 +504,7 @@ def coordinator_appoint(*, user, by) -> Coordinator:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
         user.groups.add(coordinators_group())
+        emails.coordinator_appointed(coordinator)
     forget_roles(user)
     return coordinator
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("members/<slug:slug>/requests/<int:pk>/approve/", views.request_approve, name="request_approve"),
     path("members/<slug:slug>/requests/<int:pk>/decline/", views.request_decline, name="request_decline"),
     path("members/<slug:slug>/admins/", views.admins, name="admins"),
+    path("members/<slug:slug>/people/<int:pk>/remove/", views.member_remove, name="member_remove"),
     path(
         "members/<slug:slug>/admins/<int:pk>/<str:action>/",
         views.admin_change,

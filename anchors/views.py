@@ -8,6 +8,7 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from . import services
@@ -23,6 +24,7 @@ from .forms import (
 from .models import (
     Coordinator,
     Membership,
+    MembershipEvent,
     Organisation,
     Pillar,
     RegionalLead,
@@ -33,6 +35,7 @@ from .models import (
 )
 
 PAGE_SIZE = 20
+HISTORY_SIZE = 30
 
 
 # --- Fetching only what the person may see -----------------------------------------------------
@@ -137,9 +140,11 @@ def register(request):
 
 
 @login_required
-@require_POST
 def register_listed(request, slug):
     organisation = get_object_or_404(Organisation.objects.exclude(ods_code=""), slug=slug)
+    if request.method != "POST":
+        # A followed or bookmarked link: show the search with this organisation and its button.
+        return redirect(f"{reverse('anchors:register')}?{urlencode({'q': organisation.ods_code})}")
     try:
         organisation = services.organisation_register_listed(organisation=organisation, by=request.user)
     except services.AlreadyRegistered as error:
@@ -163,6 +168,8 @@ def register_partner(request):
             organisation = services.organisation_register_partner(by=request.user, **form.cleaned_data)
         except services.AlreadyRegistered as error:
             return _already_registered(request, error.organisation)
+        except services.SharedDomain as error:
+            form.add_error("email_domains", str(error))
         except services.InvalidState as error:
             form.add_error("name", str(error))
         except services.NotAllowed as error:
@@ -280,6 +287,8 @@ def organisation_edit(request, slug):
         data = dict(form.cleaned_data)
         try:
             services.organisation_update(organisation=organisation, by=request.user, **data)
+        except services.SharedDomain as error:
+            form.add_error("email_domains", str(error))
         except services.AnchorsError as error:
             _refuse(request, error)
         else:
@@ -292,7 +301,40 @@ def organisation_edit(request, slug):
 def admins(request, slug):
     organisation = _administered_by(request, slug)
     members = Membership.objects.active().filter(organisation=organisation).select_related("user").order_by("-role", "user__full_name")
-    return render(request, "anchors/admins.html", {"organisation": organisation, "members": members, "nav": "members"})
+    history = (
+        MembershipEvent.objects.filter(membership__organisation=organisation)
+        .select_related("membership__user", "by")
+        .order_by("-at", "-pk")[:HISTORY_SIZE]
+    )
+    context = {"organisation": organisation, "members": members, "history": history, "nav": "members"}
+    return render(request, "anchors/admins.html", context)
+
+
+@login_required
+def member_remove(request, slug, pk):
+    organisation = _administered_by(request, slug)
+    membership = get_object_or_404(
+        Membership.objects.active().select_related("user"), pk=pk, organisation=organisation
+    )
+    name = membership.user.full_name or membership.user.email
+    form = ReasonForm(
+        request.POST or None,
+        label="Why are you removing them?",
+        hint="We include it in the email that tells them, with your name.",
+        required=False,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_remove(membership=membership, by=request.user, reason=form.cleaned_data["reason"])
+        except services.InvalidState as error:
+            form.add_error(None, str(error))
+        except services.NotAllowed as error:
+            raise PermissionDenied(str(error)) from error
+        else:
+            messages.success(request, f"{name} is no longer a member of {organisation.name}. We emailed them.")
+            return redirect("anchors:admins", slug=slug)
+    context = {"organisation": organisation, "membership": membership, "name": name, "form": form, "nav": "members"}
+    return render(request, "anchors/member_remove.html", context)
 
 
 @login_required

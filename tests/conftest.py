@@ -51,7 +51,11 @@ def load_reference_data() -> None:
     back before each such test."""
     from django.apps import apps
 
-    for module in ("anchors.migrations.0002_reference_data", "network.migrations.0002_regional_groups"):
+    for module in (
+        "anchors.migrations.0002_reference_data",
+        "anchors.migrations.0006_shared_email_domains",
+        "network.migrations.0002_regional_groups",
+    ):
         importlib.import_module(module).load(apps, None)
 
 

@@ -269,7 +269,7 @@ def test_a_member_leaves():
     services.membership_leave(membership=membership, by=person)
     membership.refresh_from_db()
     assert membership.status == Membership.Status.LEFT
-    assert membership.left_at is not None
+    assert membership.ended_at is not None
 
 
 def test_someone_else_cannot_make_a_member_leave():
@@ -369,6 +369,8 @@ def test_appointing_a_coordinator_lets_them_edit_reference_data_in_the_admin():
     assert person.has_perm("anchors.change_pillar")
     assert person.has_perm("anchors.change_integratedcareboard")
     assert not person.has_perm("anchors.delete_region")
+    assert person.has_perm("anchors.add_sharedemaildomain")
+    assert person.has_perm("anchors.delete_sharedemaildomain")
     with pytest.raises(services.InvalidState):
         services.coordinator_appoint(user=person, by=boss)
     services.coordinator_remove(coordinator=appointment, by=boss)
