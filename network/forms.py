@@ -4,8 +4,13 @@ from django import forms
 from django.utils import timezone
 
 from anchors.models import Pillar
+from casestudies.markdown import validate_markdown
 
-from .models import Group
+from .models import POST_MAX_LENGTH, Group
+
+
+def _post_body(value: str) -> None:
+    validate_markdown(value, max_length=POST_MAX_LENGTH)
 
 
 class GroupForm(forms.Form):
@@ -36,6 +41,7 @@ class ThreadForm(forms.Form):
         label="Your message",
         help_text="You can use Markdown: *emphasis*, **bold**, lists and links.",
         widget=forms.Textarea(attrs={"rows": 8}),
+        validators=[_post_body],
     )
     email_author_on_reply = forms.BooleanField(
         label="Email me when someone replies", required=False, initial=True
@@ -47,6 +53,7 @@ class ReplyForm(forms.Form):
         label="Your reply",
         help_text="You can use Markdown: *emphasis*, **bold**, lists and links.",
         widget=forms.Textarea(attrs={"rows": 5}),
+        validators=[_post_body],
     )
 
 

@@ -132,6 +132,10 @@ class Thread(models.Model):
         return reverse("network:thread", kwargs={"slug": self.group.slug, "pk": self.pk})
 
 
+# Long enough for a considered answer; past this, start a document and link to it.
+POST_MAX_LENGTH = 10_000
+
+
 class Post(models.Model):
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
     author = models.ForeignKey(
@@ -328,6 +332,11 @@ class Delivery(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=64, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # When a chunk task was last queued for this row. A queued row whose task has not claimed it
+    # within the lease is queued again; a row with a recent one is not queued twice.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    # The mail server's reply code for the last failure: 4xx means try later, 5xx refused for good.
+    smtp_code = models.PositiveSmallIntegerField(null=True, blank=True)
     # For personal digests: the items chosen for this person, fixed when the row is written.
     items = models.JSONField(default=dict, blank=True)
 

@@ -16,10 +16,10 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from anchors.models import Membership, Organisation, Pillar, is_coordinator, lead_region_ids
-from casestudies.markdown import render_markdown
+from casestudies.markdown import markdown_problem, render_markdown
 
 from . import digests, emails
-from .models import Digest, Event, Group, GroupMembership, Post, PostReport, Thread
+from .models import POST_MAX_LENGTH, Digest, Event, Group, GroupMembership, Post, PostReport, Thread
 
 
 class GroupError(Exception):
@@ -224,6 +224,12 @@ def group_lead_appoint(*, group: Group, user: User, by: User) -> GroupMembership
 # --- Discussion ----------------------------------------------------------------------------------
 
 
+def _check_post_body(body: str) -> None:
+    problem = markdown_problem(body, max_length=POST_MAX_LENGTH)
+    if problem:
+        raise InvalidState(problem)
+
+
 def thread_start(
     *, group: Group, by: User, title: str, body: str, email_author_on_reply: bool = True
 ) -> Thread:
@@ -232,6 +238,7 @@ def thread_start(
     title, body = title.strip(), body.strip()
     if not title or not body:
         raise InvalidState("A discussion needs a title and a first message.")
+    _check_post_body(body)
     now = timezone.now()
     with transaction.atomic():
         thread = Thread.objects.create(
@@ -255,6 +262,7 @@ def post_reply(*, thread: Thread, by: User, body: str) -> Post:
     body = body.strip()
     if not body:
         raise InvalidState("Write a reply before posting it.")
+    _check_post_body(body)
     now = timezone.now()
     with transaction.atomic():
         post = Post.objects.create(
