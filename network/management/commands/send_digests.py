@@ -24,7 +24,8 @@ class Command(BaseCommand):
             earlier = run.deliveries.count()
             if earlier:
                 self.stdout.write(
-                    f"Personal digests: none queued this time. {earlier} were queued earlier today; "
+                    f"Personal digests: none queued this time. {earlier} "
+                    f"{'was' if earlier == 1 else 'were'} queued earlier today; "
                     "nobody else has anything new."
                 )
             else:
