@@ -408,3 +408,26 @@ def test_when_the_service_cannot_be_reached_passwords_are_accepted_but_common_on
     validate_password("Summer-Holiday-2019!")  # fails open: the service is down
     with pytest.raises(ValidationError):
         validate_password("password123")  # Django's list of common passwords still applies
+
+
+# --- The case study list on a phone ----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_case_study_search_and_results_come_before_the_filters_which_fold_away(client):
+    from tests.anchors.factories import pillar
+    from tests.casestudies.factories import PublishedCaseStudyFactory
+
+    PublishedCaseStudyFactory(title="Local food on the wards", pillars=[pillar("purchasing")])
+    html = client.get("/case-studies/").content.decode()
+    search, result = html.index('id="q"'), html.index("Local food on the wards")
+    first_checkbox = html.index('class="nhsuk-checkboxes__input"')
+    assert search < result < first_checkbox
+    # The filters are in a disclosure, closed until some are chosen.
+    details = html[html.index("<details"): html.index("</summary>")]
+    assert "Filter case studies" in details and " open" not in details
+
+    filtered = client.get("/case-studies/?pillar=purchasing").content.decode()
+    details = filtered[filtered.index("<details"): filtered.index("</summary>")]
+    assert " open" in details
+    assert 'value="purchasing" checked' in filtered

@@ -11,6 +11,14 @@ if ("noModule" in HTMLScriptElement.prototype) {
   initAll();
 }
 
+// Disclosures that sit beside the content on wide screens, such as the case study filters,
+// start open there; on a phone they stay closed so the results come first.
+if (window.matchMedia("(min-width: 48.0625em)").matches) {
+  for (const details of document.querySelectorAll("details[data-app-open-on-wide]")) {
+    details.open = true;
+  }
+}
+
 // Buttons that ask before a destructive action: <button data-confirm="Are you sure?">
 document.addEventListener("click", (event) => {
   const target = event.target instanceof Element ? event.target.closest("[data-confirm]") : null;

@@ -88,3 +88,30 @@ def test_draft_submit_changes_publish_and_find(pages, db):
     pages.goto("/case-studies/feeds/")
     pages.goto(organisation.get_absolute_url())
     assert "Heat pumps for the hospital laundry" in page.inner_text("main")
+
+
+def test_on_a_phone_the_search_box_and_results_come_before_the_filters(pages, db):
+    PublishedCaseStudyFactory(title="Local food on the wards", pillars=[pillar("purchasing")])
+    page = pages.page
+    page.set_viewport_size({"width": 375, "height": 812})
+    pages.goto("/case-studies/")
+    search_top = page.locator("#q").bounding_box()["y"]
+    result_top = page.locator("text=Local food on the wards").bounding_box()["y"]
+    summary = page.locator("summary:has-text('Filter case studies')")
+    assert search_top < result_top < summary.bounding_box()["y"]
+    # Closed on a phone: the checkboxes are out of the way until asked for.
+    assert not page.locator("input[name=pillar]").first.is_visible()
+    summary.click()
+    checkbox = page.locator("input[name=pillar]").first
+    assert checkbox.is_visible() and search_top < checkbox.bounding_box()["y"]
+    pages.check()
+    checkbox.check()
+    pages.submit("button:has-text('Apply filters')")
+    assert "pillar=" in page.url
+    assert page.locator("input[name=pillar]:checked").first.is_visible()
+
+
+def test_on_a_wide_screen_the_filters_start_open(pages, db):
+    PublishedCaseStudyFactory(title="Local food on the wards", pillars=[pillar("purchasing")])
+    pages.goto("/case-studies/")
+    assert pages.page.locator("input[name=pillar]").first.is_visible()
