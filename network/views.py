@@ -180,7 +180,11 @@ def group_requests(request: HttpRequest, slug: str) -> HttpResponse:
         if membership is None:
             messages.error(request, "That request could not be found. Choose one from the list.")
             return redirect("network:requests", slug=group.slug)
-        approve = request.POST.get("decision") == "approve"
+        decision = request.POST.get("decision")
+        if decision not in ("approve", "decline"):
+            messages.error(request, "Choose Approve or Decline for the request.")
+            return redirect("network:requests", slug=group.slug)
+        approve = decision == "approve"
         try:
             services.group_request_decide(membership=membership, by=request.user, approve=approve)
         except services.GroupError as error:

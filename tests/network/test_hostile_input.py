@@ -131,6 +131,21 @@ def test_a_tampered_membership_id_answers_with_a_message(client, value):
     assert "That request could not be found" in response.content.decode()
 
 
+def test_a_tampered_decision_decides_nothing(client):
+    from network import services
+
+    group = GroupFactory(join_policy=Group.JoinPolicy.REQUEST)
+    membership = services.group_join(group=group, user=member_of(OrganisationFactory()), reason="Please")
+    client.force_login(coordinator())
+    for decision in ("", "maybe", "approve\x00"):
+        response = client.post(
+            f"/groups/{group.slug}/requests/", {"membership": membership.pk, "decision": decision}, follow=True
+        )
+        assert "Choose Approve or Decline" in response.content.decode()
+    membership.refresh_from_db()
+    assert membership.status == GroupMembership.Status.REQUESTED
+
+
 def test_a_request_from_another_group_is_not_found_here(client):
     group, other = GroupFactory(join_policy="request"), GroupFactory(join_policy="request")
     asker = member_of(OrganisationFactory())
