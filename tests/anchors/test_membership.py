@@ -249,7 +249,7 @@ def test_the_people_page_offers_remove_and_shows_the_history(client):
     assert "Appointed as an admin" in page
 
 
-def test_an_admin_removes_someone_through_the_confirmation_page(client, mailbox):
+def test_an_admin_removes_someone_through_the_confirmation_page(client, django_capture_on_commit_callbacks, mailbox):
     organisation = OrganisationFactory()
     admin = admin_of(organisation)
     membership = membership_of(member_of(organisation, user=UserFactory(full_name="Dev Patel")))
@@ -258,7 +258,8 @@ def test_an_admin_removes_someone_through_the_confirmation_page(client, mailbox)
     confirm = client.get(url)
     assert confirm.status_code == 200
     assert "Remove Dev Patel" in confirm.text
-    response = client.post(url, {"reason": "Left the trust in May."}, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"reason": "Left the trust in May."}, follow=True)
     assert "Dev Patel is no longer a member" in response.text
     membership.refresh_from_db()
     assert (membership.status, membership.end_reason) == (Membership.Status.REMOVED, "Left the trust in May.")
@@ -324,10 +325,11 @@ def test_a_membership_of_another_organisation_is_not_found_from_this_one(client)
     assert elsewhere.status == Membership.Status.ACTIVE
 
 
-def test_a_member_leaves_from_the_leave_page_and_is_emailed(client, mailbox):
+def test_a_member_leaves_from_the_leave_page_and_is_emailed(client, django_capture_on_commit_callbacks, mailbox):
     organisation = OrganisationFactory()
     person = member_of(organisation)
-    response = signed_in(client, person).post(reverse("anchors:leave", args=[organisation.slug]), follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in(client, person).post(reverse("anchors:leave", args=[organisation.slug]), follow=True)
     assert "You left" in response.text
     assert membership_of(person).status == Membership.Status.LEFT
     assert recipients(mailbox) == [person.email]
