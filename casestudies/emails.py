@@ -7,24 +7,25 @@ from django.db.models import Q
 from django.urls import reverse
 
 from accounts.mail import absolute_url, queue_email
-from anchors.models import Coordinator, Membership, RegionalLead
+from anchors.models import Coordinator, Membership, region_moderator_emails
 
 
-def _moderator_emails(case_study) -> list[str]:
-    """The organisation's regional leads, or the coordinators when its region has none; never
-    a member of the organisation itself."""
+def _moderator_emails(case_study, *, submitted_by=None) -> list[str]:
+    """Who is told that a case study waits for review: the region's leads, or the coordinators
+    when it has none (anchors.models.region_moderator_emails). Never the person who submitted
+    it, nor anyone in its organisation, who cannot moderate it anyway."""
     members = Membership.objects.active().filter(organisation=case_study.organisation).values("user_id")
-    leads = list(
-        RegionalLead.objects.filter(region_id=case_study.organisation.region_id)
-        .exclude(user_id__in=members)
-        .values_list("user__email", flat=True)
-    )
-    if leads:
-        return sorted(set(leads))
+    excluded = set(get_user_model().objects.filter(pk__in=members).values_list("email", flat=True))
+    if submitted_by is not None:
+        excluded.add(submitted_by.email)
+    recipients = [e for e in region_moderator_emails(case_study.organisation.region_id) if e not in excluded]
+    if recipients:
+        return recipients
+    # Every lead of the region is in the organisation: the coordinators moderate it instead.
     coordinators = get_user_model().objects.filter(
         Q(pk__in=Coordinator.objects.values("user_id")) | Q(is_superuser=True), is_active=True
-    ).exclude(pk__in=members)
-    return sorted(set(coordinators.values_list("email", flat=True)))
+    )
+    return sorted(set(coordinators.values_list("email", flat=True)) - excluded)
 
 
 def _author_emails(case_study, revision) -> list[str]:
@@ -32,13 +33,15 @@ def _author_emails(case_study, revision) -> list[str]:
     return sorted({p.email for p in people if p is not None and p.is_active})
 
 
-def submitted(*, case_study, revision) -> None:
+def submitted(*, case_study, revision, by, resubmitted: bool = False) -> None:
+    """Tell the people who moderate the region that a case study (or changes to one) waits."""
     queue_email(
-        to=_moderator_emails(case_study),
+        to=_moderator_emails(case_study, submitted_by=by),
         template_prefix="casestudies/emails/submitted",
         context={
             "case_study": case_study,
             "is_revision": revision is not None,
+            "resubmitted": resubmitted,
             "review_url": absolute_url(reverse("casestudies:review", kwargs={"slug": case_study.slug})),
         },
     )

@@ -1,14 +1,26 @@
 from __future__ import annotations
 
+from functools import partial
+
 import filetype
 from django import forms
-from django.forms import formset_factory
+from django.forms import BaseFormSet, formset_factory
+from django.forms.formsets import (
+    INITIAL_FORM_COUNT,
+    MAX_NUM_FORM_COUNT,
+    MIN_NUM_FORM_COUNT,
+    TOTAL_FORM_COUNT,
+    ManagementForm,
+)
 
 from anchors.models import Organisation, Pillar
 
+from .markdown import validate_markdown
 from .models import SECTIONS
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Characters in one section of a case study: several pages of text.
+SECTION_MAX_LENGTH = 20_000
 # What members may attach, decided from the file's content (never its name or declared type).
 ALLOWED_UPLOADS = {
     "application/pdf": "pdf",
@@ -21,6 +33,14 @@ ALLOWED_UPLOADS = {
     "image/png": "png",
     "image/jpeg": "jpg",
 }
+
+
+def _validate_section(text: str, *, heading: str) -> None:
+    """The Markdown limits, with the section named so the error summary says which one."""
+    try:
+        validate_markdown(text, max_length=SECTION_MAX_LENGTH)
+    except forms.ValidationError as error:
+        raise forms.ValidationError(f"{heading}: {error.messages[0]}", code=error.code) from error
 
 
 class CaseStudyForm(forms.Form):
@@ -66,6 +86,7 @@ class CaseStudyForm(forms.Form):
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 6}),
                 help_text=f"{hint} You can use Markdown: **bold**, lists, [links](https://example.org).",
+                validators=[partial(_validate_section, heading=heading)],
             )
         if organisations is None:
             del self.fields["organisation"]
@@ -148,7 +169,63 @@ class MeasureForm(forms.Form):
         }
 
 
-MeasureFormSet = formset_factory(MeasureForm, extra=2, max_num=30)
+MAX_MEASURES = 30
+
+
+class BaseMeasureFormSet(BaseFormSet):
+    """The outcome measure rows. How many rows there are comes from the browser, so a count
+    that was changed (100,000 rows, or not a number) is capped, reported and corrected rather
+    than trusted, and the rows that were typed are shown again."""
+
+    CHANGED_MESSAGE = (
+        "The form was changed before it was sent, so nothing was saved. "
+        "Check the outcome measures and the rest of the form, then save again."
+    )
+
+    def total_form_count(self) -> int:
+        if self.is_bound and not self.management_form.is_valid():
+            return self._posted_row_count()
+        return super().total_form_count()
+
+    def initial_form_count(self) -> int:
+        if self.is_bound:  # never more "initial" rows than rows
+            return min(super().initial_form_count(), self.total_form_count())
+        return super().initial_form_count()
+
+    def _posted_row_count(self) -> int:
+        rows = 0
+        names = list(MeasureForm.base_fields)
+        while rows < self.absolute_max and any(f"{self.add_prefix(rows)}-{n}" in self.data for n in names):
+            rows += 1
+        return rows
+
+    @property
+    def was_changed_in_transit(self) -> bool:
+        return self.is_bound and bool(self.non_form_errors())
+
+    def management_form_to_send(self) -> ManagementForm:
+        """Counts that match the rows shown, so sending the form again is not refused again."""
+        return ManagementForm(
+            auto_id=self.auto_id,
+            prefix=self.prefix,
+            initial={
+                TOTAL_FORM_COUNT: self.total_form_count(),
+                INITIAL_FORM_COUNT: self.initial_form_count(),
+                MIN_NUM_FORM_COUNT: self.min_num,
+                MAX_NUM_FORM_COUNT: self.max_num,
+            },
+            renderer=self.renderer,
+        )
+
+
+MeasureFormSet = formset_factory(
+    MeasureForm,
+    formset=BaseMeasureFormSet,
+    extra=2,
+    max_num=MAX_MEASURES,
+    absolute_max=MAX_MEASURES,
+    validate_max=True,
+)
 
 
 class DecisionForm(forms.Form):

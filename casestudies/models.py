@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from taggit.managers import TaggableManager
 
 from anchors.models import (
@@ -16,6 +17,7 @@ from anchors.models import (
 )
 
 from .fields import SearchDocumentField
+from .markdown import render_markdown
 
 # The five sections every case study has, in reading order: (field, heading, hint).
 SECTIONS = (
@@ -26,6 +28,8 @@ SECTIONS = (
     ("next_steps", "What comes next", "Plans to continue, grow or change the work."),
 )
 SECTION_FIELDS = tuple(name for name, _heading, _hint in SECTIONS)
+# Each section's Markdown rendered and cleaned when saved (see services.render_sections).
+SECTION_HTML_FIELDS = tuple(f"{name}_html" for name in SECTION_FIELDS)
 # Everything a revision carries and a moderator compares.
 CONTENT_FIELDS = ("title", "summary", *SECTION_FIELDS, "period", "contact_name", "contact_email")
 
@@ -36,7 +40,7 @@ class CaseStudyQuerySet(models.QuerySet):
 
     def for_cards(self) -> CaseStudyQuerySet:
         """What a list of case studies shows, in a fixed number of queries."""
-        return self.defer("search_vector", *SECTION_FIELDS).select_related(
+        return self.defer("search_vector", *SECTION_FIELDS, *SECTION_HTML_FIELDS).select_related(
             "organisation", "organisation__region"
         ).prefetch_related("pillars")
 
@@ -93,6 +97,12 @@ class CaseStudy(models.Model):
     outcomes = models.TextField("the outcomes", blank=True)
     lessons = models.TextField("lessons for others", blank=True)
     next_steps = models.TextField("what comes next", blank=True)
+    # The sections as sanitised HTML, written by the services that save the Markdown above.
+    context_html = models.TextField(blank=True, editable=False)
+    approach_html = models.TextField(blank=True, editable=False)
+    outcomes_html = models.TextField(blank=True, editable=False)
+    lessons_html = models.TextField(blank=True, editable=False)
+    next_steps_html = models.TextField(blank=True, editable=False)
     period = models.CharField(
         "period covered", max_length=100, blank=True, help_text="For example, April 2020 to March 2022."
     )
@@ -138,9 +148,29 @@ class CaseStudy(models.Model):
     def is_archived(self) -> bool:
         return self.status == self.Status.ARCHIVED
 
-    def sections(self) -> list[tuple[str, str, str]]:
-        """(field, heading, text) for each section that has text."""
-        return [(name, heading, getattr(self, name)) for name, heading, _hint in SECTIONS if getattr(self, name)]
+    def sections(self) -> list[tuple[str, str, SafeString]]:
+        """(field, heading, HTML) for each section that has text."""
+        return stored_sections(
+            {name: getattr(self, name) for name in SECTION_FIELDS},
+            {name: getattr(self, f"{name}_html") for name in SECTION_FIELDS},
+        )
+
+
+def stored_sections(texts: dict, htmls: dict) -> list[tuple[str, str, SafeString]]:
+    """(field, heading, HTML) for each section with text, from the HTML stored when it was saved.
+
+    The stored HTML was cleaned by the Markdown allow-list before it was written, so it is
+    shown as it is. A row written some other way (an import, a fixture) has none yet: its
+    Markdown is rendered here, which render_markdown keeps bounded whatever the text.
+    """
+    sections = []
+    for name, heading, _hint in SECTIONS:
+        text = texts.get(name) or ""
+        if not text:
+            continue
+        html = htmls.get(name) or ""
+        sections.append((name, heading, mark_safe(html) if html else render_markdown(text)))  # noqa: S308
+    return sections
 
 
 class OutcomeMeasure(models.Model):
@@ -231,6 +261,8 @@ class Revision(models.Model):
 
     case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="revisions")
     content = models.JSONField(default=dict)
+    # {section: sanitised HTML} for the sections in `content`, written with it by the services.
+    content_html = models.JSONField(default=dict, blank=True, editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -250,6 +282,10 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"Revision of {self.case_study} ({self.get_status_display()})"
+
+    def sections(self) -> list[tuple[str, str, SafeString]]:
+        """(field, heading, HTML) for each proposed section that has text."""
+        return stored_sections(self.content, self.content_html or {})
 
 
 class Transition(models.Model):

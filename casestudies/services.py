@@ -16,8 +16,10 @@ from django.utils.text import slugify
 from anchors.models import Organisation, can_moderate_region, is_member_of
 
 from . import emails
+from .markdown import render_markdown
 from .models import (
     CONTENT_FIELDS,
+    SECTION_FIELDS,
     Attachment,
     CaseStudy,
     OutcomeMeasure,
@@ -87,10 +89,18 @@ def content_of(case_study: CaseStudy) -> dict:
     return content
 
 
+def rendered_sections(content: dict) -> dict[str, str]:
+    """{section: sanitised HTML} for the sections in `content`: rendered once, when saved,
+    so pages show stored HTML and never run the Markdown renderer per view."""
+    return {name: str(render_markdown(content.get(name) or "")) for name in SECTION_FIELDS if name in content}
+
+
 def _apply_content(case_study: CaseStudy, content: dict) -> None:
     for name in CONTENT_FIELDS:
         if name in content:
             setattr(case_study, name, content[name] or "")
+    for name, html in rendered_sections(content).items():
+        setattr(case_study, f"{name}_html", html)
     case_study.save()
     if "pillars" in content:
         case_study.pillars.set(content["pillars"])
@@ -172,14 +182,17 @@ def case_study_edit(*, case_study: CaseStudy, by, content: dict) -> CaseStudy | 
             raise WorkflowError(f"A case study that is {case_study.get_status_display().lower()} cannot be edited.")
         revision = open_revision(case_study)
         if revision is None:
-            revision = Revision.objects.create(case_study=case_study, created_by=by, content=content)
+            revision = Revision.objects.create(
+                case_study=case_study, created_by=by, content=content, content_html=rendered_sections(content)
+            )
             _record(case_study, revision=revision, action="revision_started", from_status=Status.PUBLISHED,
                     to_status=Revision.Status.DRAFT, by=by)
         elif revision.status == Revision.Status.SUBMITTED:
             raise WorkflowError("These changes are awaiting review and cannot be edited until decided.")
         else:
             revision.content = content
-            revision.save(update_fields=["content"])
+            revision.content_html = rendered_sections(content)
+            revision.save(update_fields=["content", "content_html"])
         return revision
 
 
@@ -195,7 +208,8 @@ def case_study_submit(*, case_study: CaseStudy, by) -> CaseStudy:
             case_study.submitted_at = now
             case_study.save(update_fields=["status", "submitted_at", "updated_at"])
             _record(case_study, action="submitted", from_status=from_status, to_status=Status.SUBMITTED, by=by)
-            emails.submitted(case_study=case_study, revision=None)
+            emails.submitted(case_study=case_study, revision=None, by=by,
+                             resubmitted=from_status == Status.CHANGES_REQUESTED)
             return case_study
         revision = open_revision(case_study) if case_study.status == Status.PUBLISHED else None
         if revision is None or revision.status == Revision.Status.SUBMITTED:
@@ -206,7 +220,8 @@ def case_study_submit(*, case_study: CaseStudy, by) -> CaseStudy:
         revision.save(update_fields=["status", "submitted_at"])
         _record(case_study, revision=revision, action="submitted", from_status=from_status,
                 to_status=Revision.Status.SUBMITTED, by=by)
-        emails.submitted(case_study=case_study, revision=revision)
+        emails.submitted(case_study=case_study, revision=revision, by=by,
+                         resubmitted=from_status == Revision.Status.CHANGES_REQUESTED)
     return case_study
 
 

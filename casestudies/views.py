@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-import difflib
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
@@ -22,6 +21,7 @@ from anchors.models import (
 )
 
 from . import services
+from .diff import text_change
 from .forms import AttachmentForm, CaseStudyForm, DecisionForm, MeasureFormSet, initial_from_content
 from .models import CONTENT_FIELDS, SECTIONS, Attachment, CaseStudy, Partner, Revision, Transition
 from .search import Filters, related_to, search
@@ -92,6 +92,7 @@ def case_study_detail(request, slug: str):
             "can_edit": is_author and case_study.status in (*CaseStudy.EDITABLE_STATUSES, CaseStudy.Status.PUBLISHED),
             "can_moderate": services.can_moderate(request.user, case_study),
             "revision": revision,
+            "changes_requested": _changes_requested(case_study, revision) if is_author else None,
             "related": related_to(case_study) if case_study.is_published else [],
         },
     )
@@ -101,11 +102,26 @@ def case_study_detail(request, slug: str):
 
 
 def _tag_suggestions() -> list[str]:
-    """Tags other case studies already use, so authors reuse them rather than invent near-twins."""
+    """Tags published case studies already use, so authors reuse them rather than invent
+    near-twins. Only published ones: another organisation's draft is nobody else's business."""
     return list(
-        Tag.objects.filter(taggit_taggeditem_items__content_type__model="casestudy")
+        Tag.objects.filter(
+            taggit_taggeditem_items__content_type=ContentType.objects.get_for_model(CaseStudy),
+            taggit_taggeditem_items__object_id__in=CaseStudy.objects.published().values("pk"),
+        )
         .order_by("name").values_list("name", flat=True).distinct()[:30]
     )
+
+
+def _changes_requested(case_study: CaseStudy, revision: Revision | None) -> Transition | None:
+    """The moderator's latest request for changes, while the author still has to act on it."""
+    if revision is not None and revision.status == Revision.Status.CHANGES_REQUESTED:
+        requests = Transition.objects.filter(revision=revision)
+    elif case_study.status == CaseStudy.Status.CHANGES_REQUESTED:
+        requests = Transition.objects.filter(case_study=case_study, revision__isnull=True)
+    else:
+        return None
+    return requests.filter(action="changes_requested").select_related("by").order_by("-at", "-pk").first()
 
 
 def _measures_from(formset) -> list[dict]:
@@ -163,6 +179,7 @@ def case_study_edit(request, slug: str):
         return redirect(case_study)
     return render(request, "casestudies/edit.html", {
         **NAV, "form": form, "formset": formset, "case_study": case_study, "revision": revision,
+        "changes_requested": _changes_requested(case_study, revision),
         "attachment_form": AttachmentForm() if case_study.status in CaseStudy.EDITABLE_STATUSES else None,
         "attachments": case_study.attachments.all(),
     })
@@ -176,7 +193,8 @@ def revision_preview(request, slug: str):
         raise Http404
     return render(request, "casestudies/revision.html", {
         **NAV, "case_study": case_study, "revision": revision,
-        "changes": _changes(case_study, revision), "preview": _preview(revision.content),
+        "changes": _changes(case_study, revision), "preview": _preview(revision),
+        "changes_requested": _changes_requested(case_study, revision),
     })
 
 
@@ -312,31 +330,27 @@ def moderation_queue(request):
 
 
 def _changes(case_study: CaseStudy, revision: Revision) -> list[dict]:
-    """What a revision changes, field by field, as unified diffs against the published version."""
+    """What a revision changes, field by field: old and new text with the changed words marked."""
     current = services.content_of(case_study)
     proposed = revision.content
     labels = {"title": "Title", "summary": "Summary", "period": "Period covered", "contact_name": "Contact person",
               "contact_email": "Contact email", **{name: heading for name, heading, _hint in SECTIONS}}
     changes = []
     for name in CONTENT_FIELDS:
-        before, after = current.get(name) or "", proposed.get(name) or ""
-        if before != after:
-            lines = list(difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=2))[2:]
-            changes.append({"label": labels[name], "lines": [
-                {"kind": {"+": "added", "-": "removed", "@": "context"}.get(line[:1], "context"), "text": line}
-                for line in lines
-            ]})
+        change = text_change(current.get(name), proposed.get(name))
+        if change:
+            changes.append({"label": labels[name], "text": change})
     for key, label in (("pillars", "Pillars"), ("tags", "Tags"), ("measures", "Outcome measures"),
                        ("partners", "Partners")):
         if current.get(key) != proposed.get(key):
-            changes.append({"label": label, "lines": [{"kind": "context", "text": "Changed (see the proposed version below)."}]})
+            changes.append({"label": label, "note": "Changed: see the proposed version below."})
     return changes
 
 
-def _preview(content: dict) -> dict:
+def _preview(revision: Revision) -> dict:
+    content = revision.content
     pillar_names = list(Pillar.objects.filter(pk__in=content.get("pillars", [])).values_list("name", flat=True))
-    return {**content, "pillar_names": pillar_names,
-            "sections": [(heading, content.get(name, "")) for name, heading, _h in SECTIONS if content.get(name)]}
+    return {**content, "pillar_names": pillar_names, "sections": revision.sections()}
 
 
 @login_required
@@ -377,7 +391,7 @@ def review(request, slug: str):
     return render(request, "casestudies/review.html", {
         **NAV, "case_study": case_study, "form": form, "revision": revision, "decided": target is False,
         "changes": _changes(case_study, revision) if revision else [],
-        "preview": _preview(revision.content) if revision else None,
+        "preview": _preview(revision) if revision else None,
         "transitions": Transition.objects.filter(case_study=case_study).select_related("by"),
     })
 

@@ -54,7 +54,7 @@ def test_visitors_see_published_case_studies_with_their_outcomes(client, org):
     OutcomeMeasureFactory(case_study=cs, measure="Local spend", value=61, unit="%", baseline=22)
     OutcomeMeasureFactory(case_study=cs, measure="Gowns", value=2000000, unit="gowns")
     page = client.get(url("detail", cs)).content.decode()
-    assert cs.title in page and "Local spend" in page and "61 %" in page and "22 %" in page
+    assert cs.title in page and "Local spend" in page and "61%" in page and "22%" in page
     assert "2,000,000 gowns" in page
     assert "<strong>Bold</strong>" in page and "<script>x" not in page
     assert f'?pillar={pillar("purchasing").slug}' in page and "?tag=social-value" in page
@@ -156,7 +156,8 @@ def test_editing_published_shows_changes_to_the_reviewer(client, org, author, le
     assert cs.summary == "Old summary"
     client.force_login(lead)
     page = client.get(url("review", cs)).content.decode()
-    assert "<del>-Old summary</del>" in page and "<ins>+A new summary</ins>" in page
+    assert "<del><span class=\"nhsuk-u-visually-hidden\">removed: </span>Old</del>" in page
+    assert "<ins><span class=\"nhsuk-u-visually-hidden\">added: </span>A new</ins>" in page
     assert "Changes to a published case study" in client.get(url("queue")).content.decode()
 
 
