@@ -32,3 +32,68 @@ class ProfileForm(forms.ModelForm):
             "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
             "job_title": forms.TextInput(attrs={"autocomplete": "organization-title"}),
         }
+
+
+class DeleteAccountForm(forms.Form):
+    """Deleting an account asks for the password again, and a two-factor code when the person
+    has an authenticator app, so a session left open cannot be used to delete it."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your password"},
+    )
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        help_text="The 6-digit code your app shows now. If you do not have your phone, enter one of your recovery codes.",
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}),
+        error_messages={"required": "Enter the code from your authenticator app"},
+    )
+
+    def __init__(self, *args, request, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.user = user
+        if not self.needs_code:
+            del self.fields["code"]
+
+    @property
+    def needs_code(self) -> bool:
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.utils import is_mfa_enabled
+
+        return is_mfa_enabled(self.user, [Authenticator.Type.TOTP])
+
+    def clean(self):
+        from allauth.core import ratelimit
+
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        # Guessing the password here counts against the same limit as signing in.
+        if not ratelimit.consume(self.request, action="login_failed", key=f"delete-account-{self.user.pk}"):
+            raise forms.ValidationError(
+                "You have entered the wrong details too many times. Wait a few minutes and try again."
+            )
+        if not self.user.check_password(cleaned["password"]):
+            self.add_error("password", "The password is not right. Enter the password you sign in with")
+        elif self.needs_code and not self._code_is_valid(cleaned["code"]):
+            self.add_error(
+                "code",
+                "The code is not right. Enter the code your authenticator app shows now, or a recovery code",
+            )
+        return cleaned
+
+    def _code_is_valid(self, code: str) -> bool:
+        from allauth.mfa.models import Authenticator
+
+        code = code.replace(" ", "")
+        # allauth's own checks: a TOTP code is good once; a recovery code is used up.
+        for authenticator in Authenticator.objects.filter(user=self.user).exclude(
+            type=Authenticator.Type.WEBAUTHN
+        ):
+            if authenticator.wrap().validate_code(code):
+                return True
+        return False

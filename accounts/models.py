@@ -58,3 +58,65 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+def data_export_path(instance: "DataExport", filename: str) -> str:
+    # An unguessable name: the file is only ever served through the owner's download view.
+    import uuid
+
+    extension = filename.rsplit(".", 1)[-1]
+    return f"data-exports/{uuid.uuid4().hex}.{extension}"
+
+
+class DataExportQuerySet(models.QuerySet):
+    def in_progress(self) -> "DataExportQuerySet":
+        return self.filter(status=DataExport.Status.PREPARING)
+
+    def expired(self, now=None) -> "DataExportQuerySet":
+        return self.filter(status=DataExport.Status.READY, expires_at__lte=now or timezone.now())
+
+
+class DataExport(models.Model):
+    """One copy of everything the site holds about a person, prepared for them to download."""
+
+    class Status(models.TextChoices):
+        PREPARING = "preparing", "Being prepared"
+        READY = "ready", "Ready to download"
+        FAILED = "failed", "Could not be prepared"
+        EXPIRED = "expired", "Expired"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PREPARING)
+    file = models.FileField(upload_to=data_export_path, max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DataExportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(status="preparing"), name="data_export_one_in_progress"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Data export for {self.user_id} ({self.get_status_display()})"
+
+    @property
+    def is_downloadable(self) -> bool:
+        return (
+            self.status == self.Status.READY
+            and bool(self.file)
+            and self.expires_at is not None
+            and self.expires_at > timezone.now()
+        )
+
+    @property
+    def filename(self) -> str:
+        """The name the person's browser saves it under."""
+        extension = self.file.name.rsplit(".", 1)[-1] if self.file else "zip"
+        return f"anchors-learning-network-your-data-{self.created_at:%Y-%m-%d}.{extension}"

@@ -1,9 +1,13 @@
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
-from .forms import ProfileForm
+from . import services
+from .forms import DeleteAccountForm, ProfileForm
+from .models import DataExport
 
 
 @login_required
@@ -17,4 +21,62 @@ def profile(request: HttpRequest) -> HttpResponse:
             return redirect("accounts:profile")
     else:
         form = ProfileForm(instance=request.user)
-    return render(request, "accounts/profile.html", {"form": form})
+    latest_export = request.user.data_exports.first()
+    return render(request, "accounts/profile.html", {"form": form, "latest_export": latest_export})
+
+
+@login_required
+@require_POST
+def data_export_request(request: HttpRequest) -> HttpResponse:
+    try:
+        services.data_export_request(user=request.user, by=request.user)
+    except services.ExportInProgress as refusal:
+        messages.info(request, str(refusal))
+    else:
+        messages.success(
+            request,
+            "We are preparing a copy of your data. We will email you a link to download it when it is ready.",
+        )
+    return redirect("accounts:profile")
+
+
+@login_required
+def data_export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """Only the person it belongs to, signed in, until it expires."""
+    export = get_object_or_404(DataExport, pk=pk, user=request.user)
+    services.data_export_expire_if_due(export=export)
+    if not export.is_downloadable:
+        return render(request, "accounts/data_export_unavailable.html", {"export": export}, status=410)
+    try:
+        handle = export.file.open("rb")
+    except FileNotFoundError:
+        return render(request, "accounts/data_export_unavailable.html", {"export": export}, status=410)
+    response = FileResponse(handle, as_attachment=True, filename=export.filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def delete_account(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    blockers = services.deletion_blockers(user)
+    goes, stays = services.deletion_summary()
+    form = DeleteAccountForm(request.POST or None, request=request, user=user)
+    if request.method == "POST" and not blockers and form.is_valid():
+        try:
+            services.account_delete(user=user, by=user)
+        except services.DeletionRefused as refusal:
+            # Something changed since the page was shown (another admin removed, say).
+            blockers = refusal.reasons
+        else:
+            logout(request)
+            return redirect("accounts:deleted")
+    return render(
+        request,
+        "accounts/delete.html",
+        {"form": form, "blockers": blockers, "goes": goes, "stays": stays},
+    )
+
+
+def account_deleted(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/deleted.html")

@@ -143,6 +143,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "network.personal_digests",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
     },
+    "accounts-expire-data-exports": {"task": "accounts.expire_data_exports", "schedule": 3600.0},
 }
 
 # --- Accounts --------------------------------------------------------------------------------
@@ -282,6 +283,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Each app's part of a person's data, for "download my data" and "delete my account"
+# (see accounts/personal_data.py). accounts cannot import the apps above it, so they register here.
+PERSONAL_DATA_PROVIDERS = [
+    "anchors.personal_data",
+    "casestudies.personal_data",
+    "network.personal_data",
+]
 
 # --- Demo data -------------------------------------------------------------------------------
 

@@ -4,6 +4,8 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
+from accounts import pages
+
 from . import health
 
 # The admin signs in through the site's own sign-in page, so its rate limits and MFA apply.
@@ -26,6 +28,9 @@ urlpatterns = [
     path("favicon.ico", FaviconRedirect.as_view()),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("privacy/", pages.privacy, name="privacy"),
+    path("accessibility/", pages.accessibility, name="accessibility"),
+    path("cookies/", pages.cookies, name="cookies"),
     path("account/", include("accounts.urls")),
     path("account/", include("allauth.urls")),
     # Each app names its own top-level paths (members/, case-studies/, groups/, digests/...).
