@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import threading
@@ -18,9 +19,11 @@ def free_port() -> int:
 
 class Server:
     """refused@… is refused for good (550); any address in `busy` is told to come back later
-    (451) for as long as it stays there. Records every message it accepts and every session."""
+    (451) for as long as it stays there. Records every message as it arrives, then waits
+    `delay` seconds before accepting it, so a sender killed meanwhile never saw it accepted."""
 
-    def __init__(self):
+    def __init__(self, delay: float = 0.0):
+        self.delay = delay
         self.busy: set[str] = set()
         self.messages: list = []
         self.sessions = 0
@@ -43,6 +46,8 @@ class Server:
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
             self.messages.append(message_from_bytes(envelope.content))
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return "250 Message accepted for delivery"
 
     def to(self) -> list[str]:
@@ -50,9 +55,9 @@ class Server:
             return [message["To"] for message in self.messages]
 
 
-def start() -> tuple[Controller, Server]:
+def start(delay: float = 0.0) -> tuple[Controller, Server]:
     logging.getLogger("mail.log").setLevel(logging.WARNING)
-    server = Server()
+    server = Server(delay)
     controller = Controller(server, hostname="127.0.0.1", port=free_port())
     controller.start()
     return controller, server

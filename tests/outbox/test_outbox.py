@@ -63,10 +63,10 @@ def broker_down(settings):
     """Celery publishes to a closed port instead of running tasks in-process."""
     from config.celery import app
 
-    saved = app.conf.broker_url, app.conf.task_always_eager
+    saved = app.conf.broker_write_url, app.conf.task_always_eager
 
     def use(broker_url, eager):
-        app.conf.broker_url = broker_url
+        app.conf.broker_write_url = broker_url  # the URL tasks are published to
         app.conf.task_always_eager = eager
         settings.CELERY_TASK_ALWAYS_EAGER = eager
         # Connections are pooled per broker URL; start again from the one just set.
