@@ -240,3 +240,23 @@ def test_the_queue_runs_the_same_queries_for_1_and_50_reports(client, group, lea
         services.post_report(post=other_post, by=reporter, reason=f"Reason {n}")
     assert PostReport.objects.open().count() == 50
     assert count() == few
+
+
+def test_the_thread_runs_the_same_queries_for_1_and_50_posts(client, group, writer, reader):
+    thread = thread_in(group, writer)
+
+    def count() -> int:
+        client.force_login(reader)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(thread.get_absolute_url()).status_code == 200
+        return len(queries)
+
+    services.post_report(post=thread.posts.get(), by=reader, reason="Rude")
+    few = count()
+    for n in range(49):
+        services.post_reply(thread=thread, by=writer, body=f"Reply **{n}**")
+        if n % 2:
+            services.post_report(post=thread.posts.last(), by=reader, reason="Rude")
+    html = client.get(thread.get_absolute_url()).content.decode()
+    assert html.count("You reported this post") == 25 and html.count("Report this post") == 25
+    assert count() == few
