@@ -191,6 +191,30 @@ def test_a_batch_goes_over_one_smtp_connection(smtp, note_templates, django_capt
     assert len({m["Message-ID"] for m in smtp.messages}) == 3
 
 
+@pytest.mark.django_db
+def test_a_long_batch_renews_its_lease_so_nobody_takes_it_over(
+    settings, note_templates, django_capture_on_commit_callbacks
+):
+    from . import mailbackends
+
+    settings.EMAIL_BACKEND = "tests.outbox.mailbackends.LeaseWatchingBackend"
+    mailbackends.LEASES_SEEN.clear()
+    with django_capture_on_commit_callbacks(execute=False):
+        queue_note(["a@trust.example", "b@trust.example"])
+    ids = [e.pk for e in stored()]
+    claimed_at = timezone.now()
+    sending.claim(ids, now=claimed_at)
+
+    # The server was slow: most of the lease has gone before the batch starts sending.
+    late = claimed_at + sending.LEASE * 0.75
+    with time_machine.travel(late, tick=False):
+        assert sending.send_claimed(ids) == 2
+
+    first, second = mailbackends.LEASES_SEEN
+    assert first["a@trust.example"] == first["b@trust.example"] == late + sending.LEASE
+    assert second == {"b@trust.example": late + sending.LEASE}
+
+
 # --- SMTP refusals ----------------------------------------------------------------------------
 
 
