@@ -1,6 +1,8 @@
 """Removing and leaving, the membership history, and the emails that tell people what waits."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from anchors import services
@@ -362,3 +364,24 @@ def test_a_visitor_following_a_register_link_is_sent_to_sign_in(client):
     response = client.get(reverse("anchors:register_listed", args=[organisation.slug]))
     assert response.status_code == 302
     assert reverse("account_login") in response["Location"]
+
+
+def _people_page_queries(client, organisation) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("anchors:admins", args=[organisation.slug]))
+    assert response.status_code == 200
+    return [query["sql"] for query in queries]
+
+
+def test_the_people_page_runs_the_same_queries_for_1_and_30_members(client):
+    """Prevent an n+1: the members with their people joined, and the recent history with each
+    event's person and actor joined, cost one query each however many rows they show."""
+    organisation = OrganisationFactory()
+    admin = admin_of(organisation)
+    signed_in(client, admin)
+    one = _people_page_queries(client, organisation)
+    for _ in range(29):
+        asked = services.membership_request(organisation=organisation, by=UserFactory(), reason="Please")
+        services.membership_approve(membership=asked, by=admin)
+    thirty = _people_page_queries(client, organisation)
+    assert len(one) == len(thirty), "\n".join(thirty)
