@@ -190,19 +190,20 @@ def test_rows_left_sending_by_a_lost_task_are_sent_after_the_lease(django_captur
 def test_rows_whose_chunk_task_never_started_are_queued_again_after_the_lease():
     people = members(2)
     digest = coordinator_digest(status=Digest.Status.SENDING)
-    digest.started_at = timezone.now() - digests.LEASE - timedelta(seconds=1)
-    digest.save()
     for person in people:
-        Delivery.objects.create(digest=digest, recipient=person, status=Delivery.Status.QUEUED)
+        Delivery.objects.create(
+            digest=digest, recipient=person, status=Delivery.Status.QUEUED,
+            dispatched_at=timezone.now() - digests.LEASE - timedelta(seconds=1),
+        )
     digests.dispatch_due()
     assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
     digest.refresh_from_db()
     assert digest.status == Digest.Status.SENT
-    # A digest that started moments ago is left to its own chunk tasks.
+    # Rows whose chunk task was queued moments ago are left to it.
     fresh = coordinator_digest(status=Digest.Status.SENDING)
-    fresh.started_at = timezone.now()
-    fresh.save()
-    Delivery.objects.create(digest=fresh, recipient=people[0], status=Delivery.Status.QUEUED)
+    Delivery.objects.create(
+        digest=fresh, recipient=people[0], status=Delivery.Status.QUEUED, dispatched_at=timezone.now()
+    )
     digests.dispatch_due()
     assert len(mail.outbox) == 2
 

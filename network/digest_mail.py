@@ -1,0 +1,184 @@
+"""Digest emails: unsubscribe tokens, Message-IDs and rendering each person's message.
+
+Nothing here writes to the database; the ledger (`network.ledger`) calls `build_messages` for the
+rows it has claimed.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.mail import absolute_url
+from casestudies.models import CaseStudy
+
+from .models import Delivery, Digest, Event, Thread
+
+LONDON = ZoneInfo("Europe/London")
+SITE_NAME = "Anchors Learning Network"
+
+
+# --- Unsubscribe tokens and Message-IDs ---------------------------------------------------------
+
+
+def _salt(kind: str) -> str:
+    return f"network.digest.unsubscribe.{kind}"
+
+
+def unsubscribe_token(*, user_id: int, kind: str) -> str:
+    return signing.dumps({"u": user_id, "k": kind}, salt=_salt(kind), compress=True)
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    """The (user id, kind) a token was made for, or None when it is not one of ours."""
+    for kind in Digest.Kind.values:
+        try:
+            data = signing.loads(token, salt=_salt(kind))
+        except signing.BadSignature:
+            continue
+        if data.get("k") == kind and isinstance(data.get("u"), int):
+            return data["u"], kind
+    return None
+
+
+def unsubscribe_url(*, user_id: int, kind: str) -> str:
+    token = unsubscribe_token(user_id=user_id, kind=kind)
+    return absolute_url(reverse("network:unsubscribe", kwargs={"token": token}))
+
+
+def message_id(*, digest_id: int, user_id: int) -> str:
+    host = urlsplit(settings.SITE_URL).hostname or "anchors.invalid"
+    return f"<digest-{digest_id}-{user_id}@{host}>"
+
+
+# --- Rendering ----------------------------------------------------------------------------------
+
+
+def _case_study_item(case_study) -> dict:
+    return {
+        "title": case_study.title,
+        "summary": case_study.summary,
+        "organisation": case_study.organisation.name,
+        "url": absolute_url(case_study.get_absolute_url()),
+    }
+
+
+def digest_context(*, digest: Digest, recipient, case_studies, threads=(), events=()) -> dict:
+    kind = digest.kind
+    return {
+        "digest": digest,
+        "recipient": recipient,
+        "case_studies": case_studies,
+        "threads": threads,
+        "events": events,
+        "unsubscribe_url": unsubscribe_url(user_id=recipient.pk, kind=kind),
+        "preferences_url": absolute_url(reverse("network:preferences")),
+        "SITE_URL": settings.SITE_URL,
+        "SITE_NAME": SITE_NAME,
+    }
+
+
+def render_digest(context: dict) -> tuple[str, str, str]:
+    digest = context["digest"]
+    subject = " ".join(digest.subject.split())
+    text = render_to_string("network/emails/digest.txt", context)
+    html = render_to_string("network/emails/digest.html", context)
+    return subject, text, html
+
+
+def make_message(*, digest: Digest, recipient, context: dict) -> EmailMultiAlternatives:
+    subject, text, html = render_digest(context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient.email],
+        headers={
+            "Message-ID": message_id(digest_id=digest.pk, user_id=recipient.pk),
+            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def coordinator_items(digest: Digest) -> list[dict]:
+    return [
+        _case_study_item(cs)
+        for cs in digest.case_studies.select_related("organisation").order_by("-published_at")
+    ]
+
+
+def build_messages(delivery_ids: list[int]) -> list[tuple[int, EmailMultiAlternatives]]:
+    """Messages for the chunk's rows, in a fixed number of queries whatever the chunk's size."""
+    deliveries = list(
+        Delivery.objects.filter(pk__in=delivery_ids, status=Delivery.Status.SENDING)
+        .select_related("recipient", "digest")
+        .order_by("pk")
+    )
+    if not deliveries:
+        return []
+    digest = deliveries[0].digest
+    if digest.kind == Digest.Kind.COORDINATOR:
+        shared = coordinator_items(digest)
+        return [
+            (
+                d.pk,
+                make_message(
+                    digest=digest,
+                    recipient=d.recipient,
+                    context=digest_context(digest=digest, recipient=d.recipient, case_studies=shared),
+                ),
+            )
+            for d in deliveries
+        ]
+    # Personal digests: each row carries its chosen item ids; fetch them all at once.
+    wanted = {"case_studies": set(), "threads": set(), "events": set()}
+    for d in deliveries:
+        for key in wanted:
+            wanted[key].update(d.items.get(key, []))
+    case_studies = {
+        cs.pk: _case_study_item(cs)
+        for cs in CaseStudy.objects.filter(pk__in=wanted["case_studies"]).select_related("organisation")
+    }
+    threads = {
+        t.pk: {"title": t.title, "group": t.group.name, "url": absolute_url(t.get_absolute_url())}
+        for t in Thread.objects.filter(pk__in=wanted["threads"]).select_related("group")
+    }
+    events = {
+        e.pk: {
+            "title": e.title,
+            "group": e.group.name,
+            "starts_at": timezone.localtime(e.starts_at, LONDON),
+            "url": absolute_url(e.group.get_absolute_url()),
+        }
+        for e in Event.objects.filter(pk__in=wanted["events"]).select_related("group")
+    }
+    result = []
+    for d in deliveries:
+        context = digest_context(
+            digest=digest,
+            recipient=d.recipient,
+            case_studies=[case_studies[i] for i in d.items.get("case_studies", []) if i in case_studies],
+            threads=[threads[i] for i in d.items.get("threads", []) if i in threads],
+            events=[events[i] for i in d.items.get("events", []) if i in events],
+        )
+        result.append((d.pk, make_message(digest=digest, recipient=d.recipient, context=context)))
+    return result
+
+
+def test_message(*, digest: Digest, to) -> EmailMultiAlternatives:
+    context = digest_context(digest=digest, recipient=to, case_studies=coordinator_items(digest))
+    message = make_message(digest=digest, recipient=to, context=context)
+    stable = message_id(digest_id=digest.pk, user_id=to.pk)
+    message.extra_headers["Message-ID"] = stable.replace("@", f"-test-{timezone.now().timestamp():.0f}@", 1)
+    message.subject = f"[Test] {message.subject}"
+    return message

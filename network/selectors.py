@@ -1,0 +1,248 @@
+"""Reads for digests: who receives them and what each person's digest carries.
+
+`personal_items_for` chooses the items for a whole chunk of people in a fixed number of queries
+(as Zulip's digest does): it loads every candidate once and sorts them out per person in Python,
+so a chunk of 500 costs the same eleven queries as a chunk of one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from anchors.models import Membership, Organisation
+from casestudies.models import CaseStudy
+
+from .models import Digest, DigestedItem, DigestPreference, Event, GroupMembership, Thread
+
+User = get_user_model()
+LONDON = ZoneInfo("Europe/London")
+ITEMS_PER_KIND = 10
+WEEKLY_LOOKBACK = timedelta(days=7)
+MONTHLY_LOOKBACK = timedelta(weeks=5)
+
+
+# --- Audience -----------------------------------------------------------------------------------
+
+
+def network_people() -> QuerySet:
+    """People who may receive digests: active members of a verified organisation."""
+    return User.objects.filter(
+        is_active=True,
+        memberships__status=Membership.Status.ACTIVE,
+        memberships__organisation__status=Organisation.Status.VERIFIED,
+    ).distinct()
+
+
+def coordinator_audience(digest: Digest) -> QuerySet:
+    people = network_people().exclude(digest_preference__coordinator_digests=False)
+    if digest.audience == Digest.Audience.REGIONS:
+        people = people.filter(
+            memberships__status=Membership.Status.ACTIVE,
+            memberships__organisation__region__in=digest.regions.all(),
+        )
+    elif digest.audience == Digest.Audience.GROUPS:
+        people = people.filter(
+            group_memberships__status=GroupMembership.Status.ACTIVE,
+            group_memberships__group__in=digest.groups.all(),
+        )
+    return people.distinct()
+
+
+def suggested_case_studies() -> QuerySet:
+    """Case studies published since the last coordinator's digest went out."""
+    last = (
+        Digest.objects.filter(kind=Digest.Kind.COORDINATOR, status=Digest.Status.SENT)
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    qs = CaseStudy.objects.published()
+    return qs.filter(published_at__gt=last) if last else qs[:10]
+
+
+# --- When personal digests are due -----------------------------------------------------------------
+
+
+def personal_run_time(now: datetime) -> datetime | None:
+    """08:00 London time of this Monday's personal digests, or None before then or on other days.
+
+    The one place the Monday 08:00 rule is written; the beat schedule fires at the same time."""
+    local = timezone.localtime(now, LONDON)
+    if local.weekday() != 0 or local.hour < 8:
+        return None
+    return local.replace(hour=8, minute=0, second=0, microsecond=0)
+
+
+def personal_digest_due(now: datetime, frequency: str) -> bool:
+    """Monday from 08:00 London time; monthly ones on the first Monday of the month only."""
+    run_at = personal_run_time(now)
+    if run_at is None:
+        return False
+    if frequency == DigestPreference.Frequency.WEEKLY:
+        return True
+    if frequency == DigestPreference.Frequency.MONTHLY:
+        return run_at.day <= 7
+    return False
+
+
+def personal_due_frequencies(now: datetime) -> list[str]:
+    return [f for f in DigestPreference.Frequency.values if personal_digest_due(now, f)]
+
+
+def personal_candidate_ids(*, digest: Digest, now: datetime) -> list[int]:
+    """Ids of the people whose personal digest is due and not yet written for this run."""
+    frequencies = personal_due_frequencies(now)
+    if not frequencies:
+        return []
+    due = Q(digest_preference__frequency__in=frequencies)
+    if DigestPreference.Frequency.WEEKLY in frequencies:
+        due |= Q(digest_preference__isnull=True)  # no preferences yet: weekly
+    return list(
+        network_people()
+        .filter(due)
+        .exclude(digest_deliveries__digest=digest)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+# --- What each person's digest carries ---------------------------------------------------------------
+
+
+def personal_items_for(user_ids: list[int], *, now: datetime) -> dict[int, dict[str, list[int]]]:
+    """The items for each of these people, in a fixed number of queries whatever their number.
+
+    For each person: case studies published since their last digest in their regions (their
+    organisations' and their groups', plus any they chose) or on their pillars; new threads in
+    their groups by someone else; upcoming events in their groups. Nothing they have already had,
+    at most ten of each. People with nothing new are left out, and so are people whose
+    preferences say a digest is not due now."""
+    if not user_ids:
+        return {}
+    users = set(user_ids)
+    # 1. Preferences: how often, and since when.
+    prefs = {
+        p["user_id"]: p
+        for p in DigestPreference.objects.filter(user_id__in=users).values(
+            "pk", "user_id", "frequency", "last_personal_digest_at"
+        )
+    }
+    pref_owner = {p["pk"]: user_id for user_id, p in prefs.items()}
+    regions: dict[int, set[int]] = defaultdict(set)
+    pillars: dict[int, set[int]] = defaultdict(set)
+    groups: dict[int, set[int]] = defaultdict(set)
+    # 2, 3. The regions and pillars they chose.
+    for pref_id, region_id in DigestPreference.regions.through.objects.filter(
+        digestpreference_id__in=pref_owner
+    ).values_list("digestpreference_id", "region_id"):
+        regions[pref_owner[pref_id]].add(region_id)
+    for pref_id, pillar_id in DigestPreference.pillars.through.objects.filter(
+        digestpreference_id__in=pref_owner
+    ).values_list("digestpreference_id", "pillar_id"):
+        pillars[pref_owner[pref_id]].add(pillar_id)
+    # 4. Their groups, with each group's region or pillar.
+    for user_id, group_id, region_id, pillar_id in GroupMembership.objects.filter(
+        user_id__in=users, status=GroupMembership.Status.ACTIVE
+    ).values_list("user_id", "group_id", "group__region_id", "group__pillar_id"):
+        groups[user_id].add(group_id)
+        if region_id:
+            regions[user_id].add(region_id)
+        if pillar_id:
+            pillars[user_id].add(pillar_id)
+    # 5. Their own organisations' regions.
+    for user_id, region_id in (
+        Membership.objects.active()
+        .filter(user_id__in=users, organisation__status=Organisation.Status.VERIFIED)
+        .values_list("user_id", "organisation__region_id")
+    ):
+        if region_id:
+            regions[user_id].add(region_id)
+
+    since: dict[int, datetime] = {}
+    for user_id in users:
+        pref = prefs.get(user_id)
+        frequency = pref["frequency"] if pref else DigestPreference.Frequency.WEEKLY
+        if not personal_digest_due(now, frequency):
+            continue
+        lookback = MONTHLY_LOOKBACK if frequency == DigestPreference.Frequency.MONTHLY else WEEKLY_LOOKBACK
+        since[user_id] = (pref and pref["last_personal_digest_at"]) or now - lookback
+    if not since:
+        return {}
+    earliest = min(since.values())
+    all_regions = set().union(*(regions[u] for u in since))
+    all_pillars = set().union(*(pillars[u] for u in since))
+    all_groups = set().union(*(groups[u] for u in since))
+
+    # 6. Candidate case studies, one row per (case study, pillar), newest first.
+    case_studies: dict[int, dict] = {}
+    if all_regions or all_pillars:
+        rows = (
+            CaseStudy.objects.published()
+            .filter(published_at__gt=earliest)
+            .filter(Q(organisation__region_id__in=all_regions) | Q(pillars__in=all_pillars))
+            .order_by("-published_at", "-pk")
+            .values_list("pk", "published_at", "organisation__region_id", "pillars")
+        )
+        for pk, published_at, region_id, pillar_id in rows:
+            found = case_studies.setdefault(pk, {"at": published_at, "region": region_id, "pillars": set()})
+            if pillar_id:
+                found["pillars"].add(pillar_id)
+    # 7. Candidate threads, newest first.
+    threads = list(
+        Thread.objects.filter(group_id__in=all_groups, created_at__gt=earliest)
+        .order_by("-created_at", "-pk")
+        .values_list("pk", "group_id", "author_id", "created_at")
+    ) if all_groups else []
+    # 8. Candidate events, soonest first.
+    events = list(
+        Event.objects.filter(group_id__in=all_groups, starts_at__gte=now)
+        .order_by("starts_at", "pk")
+        .values_list("pk", "group_id")
+    ) if all_groups else []
+    # 9. What these people have already had, among the candidates only.
+    seen: set[tuple[int, str, int]] = set()
+    if case_studies or threads or events:
+        seen = set(
+            DigestedItem.objects.filter(user_id__in=since)
+            .filter(
+                Q(kind=DigestedItem.Kind.CASE_STUDY, object_id__in=list(case_studies))
+                | Q(kind=DigestedItem.Kind.THREAD, object_id__in=[t[0] for t in threads])
+                | Q(kind=DigestedItem.Kind.EVENT, object_id__in=[e[0] for e in events])
+            )
+            .values_list("user_id", "kind", "object_id")
+        )
+
+    chosen: dict[int, dict[str, list[int]]] = {}
+    for user_id, user_since in since.items():
+        mine_regions, mine_pillars, mine_groups = regions[user_id], pillars[user_id], groups[user_id]
+        items = {
+            "case_studies": [
+                pk
+                for pk, cs in case_studies.items()
+                if cs["at"] > user_since
+                and (cs["region"] in mine_regions or cs["pillars"] & mine_pillars)
+                and (user_id, DigestedItem.Kind.CASE_STUDY, pk) not in seen
+            ][:ITEMS_PER_KIND],
+            "threads": [
+                pk
+                for pk, group_id, author_id, created_at in threads
+                if group_id in mine_groups
+                and created_at > user_since
+                and author_id != user_id
+                and (user_id, DigestedItem.Kind.THREAD, pk) not in seen
+            ][:ITEMS_PER_KIND],
+            "events": [
+                pk
+                for pk, group_id in events
+                if group_id in mine_groups and (user_id, DigestedItem.Kind.EVENT, pk) not in seen
+            ][:ITEMS_PER_KIND],
+        }
+        if any(items.values()):  # never an empty digest
+            chosen[user_id] = items
+    return chosen
