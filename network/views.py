@@ -29,7 +29,8 @@ def posted_id(request: HttpRequest, name: str) -> int | None:
     """A record's id from a submitted form; None when it is missing or not a number (a
     tampered form), so the view can say so instead of failing."""
     value = request.POST.get(name, "")
-    return int(value) if value.isascii() and value.isdigit() else None
+    # Eighteen digits stay inside a 64-bit column, whatever the database.
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
 
 def _form_page(request: HttpRequest, form, *, heading: str, button: str, **context) -> HttpResponse:
@@ -274,7 +275,7 @@ def post_hide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(
         request,
         "network/post_hide.html",
-        {"group": group, "post": post, "form": form, "from_reports": from_reports, "nav": "groups"},
+        {"group": group, "post": post, "form": form, "nav": "groups"},
     )
 
 

@@ -120,7 +120,7 @@ def test_posts_are_rendered_once_when_written_and_pages_show_what_was_stored(cli
 # --- Tampered forms ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", ["abc", "", "12abc", "99999", "٣"])
+@pytest.mark.parametrize("value", ["abc", "", "12abc", "99999", "٣", "9" * 30, "-1"])
 def test_a_tampered_membership_id_answers_with_a_message(client, value):
     group = GroupFactory(join_policy=Group.JoinPolicy.REQUEST)
     client.force_login(coordinator())

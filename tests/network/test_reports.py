@@ -211,7 +211,7 @@ def test_the_regional_lead_and_coordinators_see_a_regional_groups_queue(client):
 
 def test_a_tampered_report_id_answers_with_a_message(client, post, lead):
     client.force_login(lead)
-    for value in ("abc", "", "99999", "1e3", "٣"):
+    for value in ("abc", "", "99999", "1e3", "٣", "9" * 30):
         response = client.post(queue_url(post.thread.group), {"report": value}, follow=True)
         assert response.status_code == 200
         assert "That report could not be found" in response.content.decode()
