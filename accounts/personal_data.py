@@ -39,7 +39,7 @@ GOES = [
     "your two-factor authentication settings and recovery codes",
     "any copies of your data you have downloaded or asked for",
     "your sign-ins: you are signed out everywhere",
-    "emails waiting to be sent to you",
+    "the emails we sent you, and any still waiting to be sent (they are cancelled)",
 ]
 STAYS: list[str] = []
 

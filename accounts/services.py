@@ -17,8 +17,10 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from . import mail, personal_data
 from .models import DataExport, User
@@ -254,11 +256,25 @@ def _forget_in_admin_history(user: User) -> None:
     ).update(object_repr="Deleted account")
 
 
+def _forget_mentions_in_outbox(needles: list[str]) -> None:
+    """Stored emails to other people that name this person ("Philippa asked to join") are
+    records of the past, not anyone's work: they go with the account. Any still queued are
+    about things being deleted now (a join request, say), so they are cancelled too."""
+    from outbox.models import OutgoingEmail
+
+    mentions = Q()
+    for needle in filter(None, (n.strip() for n in needles)):
+        for form in {needle, escape(needle)}:
+            mentions |= Q(subject__icontains=form) | Q(text__icontains=form) | Q(html__icontains=form)
+    if mentions:
+        OutgoingEmail.objects.filter(mentions).delete()
+
+
 def account_delete(*, user: User, by: User) -> None:
     """Delete the person's account and their personal data, keeping the organisation's work.
 
     Each app's provider erases its part first (pending requests cancelled, queued digests
-    dropped, their name taken off case studies); then their exports, sessions and queued email
+    dropped, their name taken off case studies); then their exports, sessions and stored email
     go, and finally the user row, whose foreign keys unlink whatever is left."""
     _check_self(user, by)
     with transaction.atomic():
@@ -272,10 +288,9 @@ def account_delete(*, user: User, by: User) -> None:
                 provider.erase(user)
         for export in user.data_exports.all():
             _delete_export(export)
-        forget_address = getattr(mail, "forget_address", None)
-        if forget_address is not None:
-            for address in addresses:
-                forget_address(address)
+        for address in addresses:
+            mail.forget_address(address)
+        _forget_mentions_in_outbox(addresses + [user.full_name])
         _end_sessions(user)
         _forget_in_admin_history(user)
         user.delete()
