@@ -60,12 +60,15 @@ def text_change(before: str | None, after: str | None) -> TextChange | None:
     old_tokens, new_tokens = _tokens(old, False), _tokens(new, False)
     if len(old_tokens) + len(new_tokens) > MAX_WORD_TOKENS:
         old_tokens, new_tokens = _tokens(old, True), _tokens(new, True)
-    matcher = SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
+    opcodes = SequenceMatcher(None, old_tokens, new_tokens, autojunk=False).get_opcodes()
     old_segments: list[Segment] = []
     new_segments: list[Segment] = []
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    for index, (op, i1, i2, j1, j2) in enumerate(opcodes):
         removed, added = "".join(old_tokens[i1:i2]), "".join(new_tokens[j1:j2])
-        if op == "equal":
+        # A lone space between two changed words belongs to the change: "from China" reads
+        # as one removal, not two.
+        between_changes = 0 < index < len(opcodes) - 1 and not removed.strip()
+        if op == "equal" and not between_changes:
             old_segments.append(Segment("same", removed))
             new_segments.append(Segment("same", added))
             continue
