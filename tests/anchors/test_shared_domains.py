@@ -191,3 +191,20 @@ def test_a_visitor_is_sent_to_sign_in_for_the_shared_domains_admin(client):
     response = client.get(reverse("admin:anchors_sharedemaildomain_changelist"))
     assert response.status_code == 302
     assert "login" in response["Location"]
+
+
+def test_the_database_keeps_shared_domains_lowercase():
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SharedEmailDomain.objects.create(domain="Example.ORG")
+
+
+def test_coordinators_appointed_before_the_list_existed_may_keep_it():
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.create(name="Coordinators")
+    migration = importlib.import_module("anchors.migrations.0006_shared_email_domains")
+    migration.grant_coordinators(apps, None)
+    granted = set(group.permissions.values_list("codename", flat=True))
+    assert {"add_sharedemaildomain", "change_sharedemaildomain", "delete_sharedemaildomain"} <= granted
