@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import Attachment, CaseStudy, OutcomeMeasure, Partner, Revision, Transition
+from .models import (
+    SECTION_FIELDS,
+    Attachment,
+    CaseStudy,
+    OutcomeMeasure,
+    Partner,
+    Revision,
+    Transition,
+)
+from .services import rendered_sections
 
 
 class OutcomeMeasureInline(admin.TabularInline):
@@ -38,6 +47,12 @@ class CaseStudyAdmin(admin.ModelAdmin):
     list_select_related = ["organisation"]
     show_full_result_count = False
 
+    def save_model(self, request, obj, form, change):
+        # Pages show the stored HTML, so an edit here renders it as the services do.
+        for name, html in rendered_sections({n: getattr(obj, n) for n in SECTION_FIELDS}).items():
+            setattr(obj, f"{name}_html", html)
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(Attachment)
 class AttachmentAdmin(admin.ModelAdmin):
@@ -51,3 +66,7 @@ class RevisionAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     raw_id_fields = ["case_study", "created_by"]
     readonly_fields = ["status"]
+
+    def save_model(self, request, obj, form, change):
+        obj.content_html = rendered_sections(obj.content or {})
+        super().save_model(request, obj, form, change)

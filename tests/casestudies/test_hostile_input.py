@@ -124,3 +124,15 @@ def test_the_migration_renders_existing_rows(org):
     revision.refresh_from_db()
     assert cs.context_html == "<p><strong>Old</strong></p>" and cs.approach_html.startswith("<p>[[[")
     assert revision.content_html["lessons"] == "<p><em>Kept</em></p>"
+
+
+def test_an_edit_in_the_admin_stores_the_html_too(rf, org):
+    from django.contrib import admin
+
+    from casestudies.admin import CaseStudyAdmin
+
+    cs = CaseStudyFactory(organisation=org)
+    cs.lessons = "**Edited in the admin**"
+    CaseStudyAdmin(CaseStudy, admin.site).save_model(rf.post("/"), cs, None, True)
+    cs.refresh_from_db()
+    assert cs.lessons_html == "<p><strong>Edited in the admin</strong></p>"
