@@ -8,7 +8,8 @@ from django.core import mail
 
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+# Transactional: allauth emails are sent from the outbox once the request has committed.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 SITE = "http://127.0.0.1:8123"
 
