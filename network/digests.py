@@ -71,10 +71,10 @@ def fan_out(digest_id: int) -> int:
     return ledger.fan_out(digest_id, queue=_queue_chunk)
 
 
-def dispatch_due(now: datetime | None = None) -> int:
-    """Start scheduled digests that are due and sweep. Returns how many it started (0 when
-    another scheduler held the lock and this call did nothing)."""
-    return ledger.dispatch_due(queue=_queue_chunk, now=now) or 0
+def dispatch_due(now: datetime | None = None) -> int | None:
+    """Start scheduled digests that are due and sweep. Returns how many it started, or None when
+    another scheduler held the lock and this call did nothing."""
+    return ledger.dispatch_due(queue=_queue_chunk, now=now)
 
 
 def retry_failed(*, digest_id: int) -> int:

@@ -18,11 +18,13 @@ queues one chunk of delivery ids (tasks.py passes `send_chunk.delay`).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import smtplib
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.core.cache import cache
 from django.core.mail import get_connection
@@ -58,24 +60,39 @@ def _advisory_key(name: str) -> int:
 
 
 @contextlib.contextmanager
-def scheduler_lock(name: str) -> Iterator[bool]:
-    """Yield True when this caller holds the lock `name`, False when someone else does.
+def _advisory_lock(name: str) -> Iterator[bool]:
+    """A PostgreSQL session advisory lock: released at exit, or when the holder's connection dies."""
+    key = _advisory_key(name)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        held = cursor.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
-    On PostgreSQL a session advisory lock (released at exit, or when the holder's connection
-    dies); elsewhere (SQLite for `make run`) an entry added to the cache, which expires after
-    LOCK_TIMEOUT should its holder die."""
-    if connection.vendor == "postgresql":
-        key = _advisory_key(name)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
-            held = cursor.fetchone()[0]
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[bool]:
+    """An flock on a file beside the SQLite database: every process on the machine sees it, and
+    the system releases it when its holder dies."""
+    with open(path, "a") as handle:
         try:
-            yield held
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
-            if held:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
-        return
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _cache_lock(name: str) -> Iterator[bool]:
+    """An entry added to the shared cache (Redis), which expires should its holder die."""
     cache_key = f"network:lock:{name}"
     token = uuid.uuid4().hex
     held = cache.add(cache_key, token, LOCK_TIMEOUT)
@@ -84,6 +101,20 @@ def scheduler_lock(name: str) -> Iterator[bool]:
     finally:
         if held and cache.get(cache_key) == token:
             cache.delete(cache_key)
+
+
+def scheduler_lock(name: str) -> contextlib.AbstractContextManager[bool]:
+    """A lock so only one scheduler (a beat, or `send_digests` beside it) acts at a time. Use as
+    `with scheduler_lock(name) as held:`; `held` is False when someone else holds it.
+
+    PostgreSQL: an advisory lock. SQLite in a file (`make run`): a file lock beside the database.
+    Otherwise (an in-memory test database) the cache, shared by every thread of the process."""
+    if connection.vendor == "postgresql":
+        return _advisory_lock(name)
+    database = str(connection.settings_dict["NAME"])
+    if connection.vendor == "sqlite" and not connection.creation.is_in_memory_db(database):
+        return _file_lock(Path(f"{database}.{name}.lock"))
+    return _cache_lock(name)
 
 
 # --- Starting a digest: draft/scheduled -> sending, exactly once -------------------------------

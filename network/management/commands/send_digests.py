@@ -8,7 +8,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = digests.dispatch_due()
-        if started:
+        if started is None:
+            self.stdout.write(
+                "Another scheduler is starting due digests at this moment, so this run left them to it."
+            )
+        elif started:
             self.stdout.write(f"Started {started} coordinators' digest{'s' if started != 1 else ''}.")
         else:
             self.stdout.write("No coordinators' digests are due.")
