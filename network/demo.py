@@ -7,6 +7,7 @@ from django.utils import timezone
 from accounts.demo import demo_user
 from accounts.models import User
 from anchors.models import Pillar, Region
+from casestudies.markdown import render_markdown
 
 from .models import Delivery, Digest, Event, Group, GroupMembership, Post, Thread
 
@@ -77,30 +78,20 @@ def seed(stdout=None, options=None) -> None:
             created_at=now - timedelta(days=3),
             last_post_at=now - timedelta(days=1),
         )
-        Post.objects.create(
-            thread=thread,
-            author=member,
-            created_at=now - timedelta(days=3),
-            body=(
-                "We are reviewing our tender scoring. Some trusts give social value 10% of the "
-                "marks, others 15%. What have you settled on, and did suppliers push back?"
-            ),
-        )
-        Post.objects.create(
-            thread=thread,
-            author=admin,
-            created_at=now - timedelta(days=2),
-            body=(
-                "We moved to **15%** last year. Local suppliers did better than we expected; "
-                "the trick was asking for commitments we could check, such as local jobs."
-            ),
-        )
-        Post.objects.create(
-            thread=thread,
-            author=coordinator,
-            created_at=now - timedelta(days=1),
-            body="East London's case study has figures on this: worth a read before you decide.",
-        )
+        posts = [
+            (member, 3, "We are reviewing our tender scoring. Some trusts give social value 10% of "
+             "the marks, others 15%. What have you settled on, and did suppliers push back?"),
+            (admin, 2, "We moved to **15%** last year. Local suppliers did better than we "
+             "expected; the trick was asking for commitments we could check, such as local jobs."),
+            (coordinator, 1, "East London's case study has figures on this: worth a read before "
+             "you decide."),
+        ]
+        for author, days_ago, body in posts:
+            # Posts carry their HTML rendered once, as the services store it.
+            Post.objects.create(
+                thread=thread, author=author, created_at=now - timedelta(days=days_ago),
+                body=body, body_html=render_markdown(body),
+            )
     if not Event.objects.filter(group=procurement).exists():
         start = (timezone.localtime() + timedelta(days=14)).replace(
             hour=10, minute=0, second=0, microsecond=0
