@@ -28,3 +28,15 @@ def test_the_demo_has_groups_a_discussion_and_a_sent_digest_and_is_safe_to_run_t
     client.force_login(coordinator)
     report = client.get(digest.get_absolute_url()).content.decode()
     assert "Recipient address rejected" in report
+
+
+def test_the_demo_discussion_shows_its_formatting(client):
+    accounts_demo.seed()
+    anchors_demo.seed()
+    casestudies_demo.seed()
+    demo.seed()
+    post = Post.objects.get(body__contains="**15%**")
+    client.force_login(accounts_demo.demo_user("member"))
+    page = client.get(post.thread.get_absolute_url()).content.decode()
+    assert "<strong>15%</strong>" in page
+    assert "**15%**" not in page
