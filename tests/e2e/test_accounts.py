@@ -8,9 +8,7 @@ from tests.factories import PASSWORD, UserFactory
 
 def test_a_newcomer_signs_up_verifies_their_email_and_signs_in(pages):
     pages.goto("/")
-    with pages.page.expect_navigation():
-        pages.page.click("text=Create an account")
-    pages.check()
+    pages.follow("text=Create an account")
 
     # A mistake first: the error summary says what is wrong and keeps what was typed.
     pages.page.fill("input[name=full_name]", "Aisha Bello")
@@ -37,9 +35,7 @@ def test_a_newcomer_signs_up_verifies_their_email_and_signs_in(pages):
     pages.goto("/account/")
     assert "Aisha Bello" in pages.page.inner_text("main")
 
-    with pages.page.expect_navigation():
-        pages.page.click("text=Sign out")
-    pages.check()
+    pages.follow("text=Sign out")
     assert pages.page.locator("text=Sign in").first.is_visible()
 
 
