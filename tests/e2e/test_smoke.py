@@ -32,3 +32,14 @@ def test_a_page_that_answers_an_unexpected_status_fails_even_when_it_passes_axe(
         pages.goto("/no-such-page/")
     pages.problems.clear()  # the console's note of the 404 belongs to the failed check above
     pages.goto("/no-such-page/", status=404)
+
+
+def test_the_refusal_and_not_found_pages_are_accessible(pages):
+    from tests.e2e.conftest import sign_in
+    from tests.factories import UserFactory
+
+    sign_in(pages, UserFactory().email)
+    pages.goto("/members/roles/", status=403)
+    assert "You do not have permission" in pages.page.inner_text("h1")
+    pages.goto("/case-studies/no-such-case-study/", status=404)
+    assert "Page not found" in pages.page.inner_text("h1")
