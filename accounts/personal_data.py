@@ -99,8 +99,7 @@ def export(user) -> dict[str, Any]:
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
 
-    profile = row(user, user, exclude=["id", "is_superuser", "is_staff"])
-    profile.pop("user_permissions", None)
+    profile = row(user, user, exclude=["id"])
     return {
         "profile": profile,
         "email_addresses": [

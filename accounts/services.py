@@ -277,8 +277,9 @@ def account_delete(*, user: User, by: User) -> None:
     dropped, their name taken off case studies); then their exports, sessions and stored email
     go, and finally the user row, whose foreign keys unlink whatever is left."""
     _check_self(user, by)
+    user_id = user.pk
     with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user.pk)
+        user = User.objects.select_for_update().get(pk=user_id)
         reasons = deletion_blockers(user)
         if reasons:
             raise DeletionRefused(reasons)
@@ -294,4 +295,4 @@ def account_delete(*, user: User, by: User) -> None:
         _end_sessions(user)
         _forget_in_admin_history(user)
         user.delete()
-    logger.info("Account %s deleted at the account holder's request", user.pk)
+    logger.info("Account %s deleted at the account holder's request", user_id)

@@ -3,7 +3,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
 
 from . import services
 from .forms import DeleteAccountForm, ProfileForm
@@ -26,8 +26,10 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def data_export_request(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        # The button lives on the account page; a bookmarked or typed address lands there too.
+        return redirect(reverse("accounts:profile") + "#your-data")
     try:
         services.data_export_request(user=request.user, by=request.user)
     except services.ExportInProgress as refusal:
@@ -45,6 +47,8 @@ def data_export_download(request: HttpRequest, pk: int) -> HttpResponse:
     """Only the person it belongs to, signed in, until it expires."""
     export = get_object_or_404(DataExport, pk=pk, user=request.user)
     services.data_export_expire_if_due(export=export)
+    if export.status == DataExport.Status.PREPARING:
+        return render(request, "accounts/data_export_unavailable.html", {"export": export})
     if not export.is_downloadable:
         return render(request, "accounts/data_export_unavailable.html", {"export": export}, status=410)
     try:

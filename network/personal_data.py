@@ -56,7 +56,7 @@ def export(user) -> dict[str, Any]:
             exclude=["body_html"],
         ),
         "posts_you_reported": rows(
-            user, PostReport.objects.filter(reported_by=user).select_related("post").order_by("created_at")
+            user, PostReport.objects.filter(reported_by=user).select_related("post__thread").order_by("created_at")
         ),
         "events_you_added": rows(user, Event.objects.filter(created_by=user).select_related("group")),
         "digest_email_choices": digest_choices,

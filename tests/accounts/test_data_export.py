@@ -144,7 +144,7 @@ def test_the_link_stops_working_after_7_days_and_the_file_is_deleted(client, per
     with time_machine.travel(timezone.now() + timedelta(days=7, minutes=1)), committed():
         response = client.get(f"/account/your-data/{export.pk}/download/")
         assert response.status_code == 410
-        assert "no longer available" in response.content.decode()
+        assert "This download is not available" in response.content.decode()
         assert "Expired" in client.get("/account/").content.decode()
     export.refresh_from_db()
     assert export.status == DataExport.Status.EXPIRED and not export.file
@@ -167,7 +167,7 @@ def test_one_at_a_time_while_a_copy_is_being_prepared(client, person):
     DataExport.objects.create(user=person.user)  # a worker has not got to it yet
     client.force_login(person.user)
     page = client.get("/account/").content.decode()
-    assert "Being prepared" in page and "Download your data</button>" not in page
+    assert "Being prepared" in page and "Request a copy of your data</button>" not in page and "Request a new copy" not in page
 
     response = client.post("/account/your-data/", follow=True)
     assert "already preparing a copy" in response.content.decode()
@@ -218,4 +218,19 @@ def test_a_failed_build_says_so_and_lets_the_person_ask_again(client, person, se
         client.post("/account/your-data/")
     assert DataExport.objects.get().status == DataExport.Status.FAILED
     page = client.get("/account/").content.decode()
-    assert "Could not be prepared" in page and "Ask for a new copy of your data" in page
+    assert "Could not be prepared" in page and "Request a new copy of your data" in page
+
+
+def test_opening_the_request_address_goes_to_the_account_page(client):
+    client.force_login(UserFactory())
+    response = client.get("/account/your-data/")
+    assert response.status_code == 302 and response["Location"] == "/account/#your-data"
+    assert not DataExport.objects.exists()
+
+
+def test_a_link_to_a_copy_still_being_prepared_says_so(client):
+    member = UserFactory()
+    export = DataExport.objects.create(user=member)
+    client.force_login(member)
+    response = client.get(f"/account/your-data/{export.pk}/download/")
+    assert response.status_code == 200 and "Your data is not ready yet" in response.content.decode()
