@@ -431,3 +431,19 @@ def test_case_study_search_and_results_come_before_the_filters_which_fold_away(c
     details = filtered[filtered.index("<details"): filtered.index("</summary>")]
     assert " open" in details
     assert 'value="purchasing" checked' in filtered
+
+
+def test_when_the_service_does_not_answer_the_password_is_accepted_after_the_timeout(monkeypatch):
+    import socket
+
+    from django.contrib.auth.password_validation import validate_password
+    from pwned_passwords_django.api import PwnedPasswords
+
+    # A server that takes the connection and never replies.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        monkeypatch.setattr(
+            PwnedPasswords, "api_endpoint", f"http://127.0.0.1:{silent.getsockname()[1]}/range/"
+        )
+        validate_password("Summer-Holiday-2019!")
