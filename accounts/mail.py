@@ -13,7 +13,10 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
 from outbox.services import outbox_add, outbox_forget
-from outbox.tasks import send_outbox as send_email  # noqa: F401  (the task that sends them)
+from outbox.tasks import send_outbox
+
+# The task that sends stored email (tests switch its Celery app to run tasks in-process).
+send_email = send_outbox
 
 
 def absolute_url(path: str) -> str:
