@@ -55,7 +55,10 @@ DROPPED_WITH_CONTENT = frozenset(
 MAX_NESTING = 10  # levels of lists and quotes inside one another
 MAX_OPEN_BRACKETS = 20  # `[`, `(` or `<` open at once
 MAX_ANGLE_BRACKETS = 1_000  # `<` in all: each raw HTML tag costs more than plain text
-MAX_RENDER_LENGTH = 50_000  # characters; longer text is shown as plain paragraphs
+# Characters; longer text is shown as plain paragraphs. Python-Markdown's inline pass rebuilds
+# a paragraph's text at every match, so its time grows with length x matches: at this length the
+# worst text we found (thousands of backslash escapes) renders in under a second, once, on save.
+MAX_RENDER_LENGTH = 20_000
 
 _cleaner = nh3.Cleaner(
     tags=set(ALLOWED_TAGS),
@@ -103,13 +106,15 @@ def _nesting_depth(text: str) -> int:
 
 
 def _bracket_counts(text: str) -> tuple[int, int]:
-    """(most brackets open at once, number of `<`), ignoring backslash-escaped ones."""
+    """(most brackets open at once, number of `<`). A backslash escapes a square or round
+    bracket for Python-Markdown, but not `<`, so `\\<` still counts."""
     square = round_ = unclosed_angles = most = angles = 0
     angle_open = escaped = False
     for char in text:
         if escaped:
             escaped = False
-            continue
+            if char in "[]()\\":
+                continue
         if char == "\\":
             escaped = True
         elif char == "[":
@@ -148,7 +153,7 @@ def markdown_problem(text: str, *, max_length: int = MAX_RENDER_LENGTH) -> str |
     if open_brackets > MAX_OPEN_BRACKETS:
         return (
             f"This text has too many brackets ([, ( or <) open at once: {MAX_OPEN_BRACKETS} at most. "
-            "Close or remove some, or put a backslash (\\) before a bracket that should show as it is."
+            "Close or remove some, or put a backslash (\\) before a [ or ( that should show as it is."
         )
     if angles > MAX_ANGLE_BRACKETS:
         return f"This text has more than {MAX_ANGLE_BRACKETS:,} < signs. Remove some."

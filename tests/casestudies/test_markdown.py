@@ -1,7 +1,14 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from casestudies.markdown import MAX_NESTING, plain_text, render_markdown, validate_markdown
+from casestudies.markdown import (
+    MAX_NESTING,
+    MAX_RENDER_LENGTH,
+    markdown_problem,
+    plain_text,
+    render_markdown,
+    validate_markdown,
+)
 
 XSS_PAYLOADS = [
     "<script>alert(1)</script>",
@@ -116,3 +123,23 @@ def test_link_whose_href_was_removed_keeps_only_its_text():
     assert "<a>" not in html and "<a " in html
     assert html.count("<a ") == 1 and "click" in html
     assert '<abbr title="x">NHS</abbr>' in html
+
+
+@pytest.mark.parametrize("payload", [
+    "\\<a " * 4000,  # a backslash does not escape < for Python-Markdown: 7 s unbounded
+    "\\\\[" * 4000,  # an escaped backslash leaves the [ open
+    "[x](" * 4000,
+    "![" * 4000,  # 16 s unbounded
+])
+def test_escapes_do_not_hide_open_brackets(payload):
+    assert markdown_problem(payload) is not None
+    assert "<a " not in render_markdown(payload)
+
+
+def test_escaped_brackets_are_text_not_structure():
+    assert markdown_problem("\\[" * 100 + "\\(" * 100) is None
+
+
+def test_text_longer_than_the_render_limit_is_plain():
+    html = render_markdown("**bold** " * (MAX_RENDER_LENGTH // 9 + 1))
+    assert "<strong>" not in html and html.startswith("<p>**bold**")
