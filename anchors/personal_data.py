@@ -40,6 +40,14 @@ def export(user) -> dict[str, Any]:
             row(user, appointment, exclude=["id", "user"])
             for appointment in Coordinator.objects.filter(user=user)
         ],
+        "membership_requests_you_decided": [
+            {"organisation": m.organisation.name, "status": m.get_status_display(), "decided_at": m.decided_at}
+            for m in Membership.objects.filter(decided_by=user).exclude(user=user).select_related("organisation")
+        ],
+        "organisations_you_verified_or_declined": [
+            {"organisation": o.name, "status": o.get_status_display(), "decided_at": o.decided_at}
+            for o in Organisation.objects.filter(decided_by=user).order_by("decided_at")
+        ],
         "organisations_you_registered": [
             {"organisation": organisation.name, "registered_at": organisation.registered_at}
             for organisation in Organisation.objects.filter(registered_by=user).order_by("registered_at")

@@ -11,9 +11,11 @@ from accounts.personal_data import row, rows
 
 from .models import (
     Delivery,
+    Digest,
     DigestedItem,
     DigestPreference,
     Event,
+    Group,
     GroupMembership,
     Post,
     PostReport,
@@ -59,6 +61,17 @@ def export(user) -> dict[str, Any]:
             user, PostReport.objects.filter(reported_by=user).select_related("post__thread").order_by("created_at")
         ),
         "events_you_added": rows(user, Event.objects.filter(created_by=user).select_related("group")),
+        "posts_you_hid": [
+            {"thread": post.thread.title, "hidden_at": post.hidden_at, "reason": post.hidden_reason}
+            for post in Post.objects.filter(hidden_by=user).select_related("thread")
+        ],
+        "groups_you_created": [
+            {"group": group.name, "created_at": group.created_at} for group in Group.objects.filter(created_by=user)
+        ],
+        "digests_you_composed": [
+            {"subject": digest.subject, "status": digest.get_status_display(), "created_at": digest.created_at}
+            for digest in Digest.objects.filter(created_by=user)
+        ],
         "digest_email_choices": digest_choices,
         "digests_sent_to_you": rows(
             user,

@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from accounts import services, tasks
 from accounts.models import DataExport
+from network.models import Digest
+from tests.anchors.factories import join_request
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +34,11 @@ def test_a_visitor_is_sent_to_sign_in(client):
 
 
 def test_it_builds_one_file_with_everything_and_emails_a_link_to_it(client, person, committed):
+    # What she decided as an admin and composed as a coordinator is about her too.
+    decided = join_request(person.organisation)
+    decided.status, decided.decided_by, decided.decided_at = "active", person.user, timezone.now()
+    decided.save()
+    Digest.objects.create(subject="Coordinators' digest, December", created_by=person.user)
     client.force_login(person.user)
     with committed():
         response = client.post("/account/your-data/", follow=True)
@@ -76,6 +83,10 @@ def test_it_builds_one_file_with_everything_and_emails_a_link_to_it(client, pers
         "News from the network, October",
         "News from the network, November",
     }
+    (decision,) = data["membership_requests_you_decided"]
+    assert decision["organisation"] == "Quillford Hospitals NHS Trust" and decision["status"] == "Active"
+    assert decision["decided_at"].startswith(f"{decided.decided_at:%Y-%m-%dT%H:%M}")
+    assert [d["subject"] for d in data["digests_you_composed"]] == ["Coordinators' digest, December"]
     # The file she uploaded comes with it, under a name that cannot escape its folder.
     (name,) = [n for n in archive.namelist() if n.startswith("files/")]
     assert name.endswith("Quillford report.pdf")
