@@ -256,6 +256,13 @@ def _forget_in_admin_history(user: User) -> None:
     ).update(object_repr="Deleted account")
 
 
+def _distinctive(full_name: str) -> list[str]:
+    """The name, when it is specific enough to search stored email for: "Al" alone would
+    match every "All the best"."""
+    name = " ".join(full_name.split())
+    return [name] if len(name.split()) >= 2 and len(name) >= 6 else []
+
+
 def _forget_mentions_in_outbox(needles: list[str]) -> None:
     """Stored emails to other people that name this person ("Philippa asked to join") are
     records of the past, not anyone's work: they go with the account. Any still queued are
@@ -291,7 +298,7 @@ def account_delete(*, user: User, by: User) -> None:
             _delete_export(export)
         for address in addresses:
             mail.forget_address(address)
-        _forget_mentions_in_outbox(addresses + [user.full_name])
+        _forget_mentions_in_outbox(addresses + _distinctive(user.full_name))
         _end_sessions(user)
         _forget_in_admin_history(user)
         user.delete()

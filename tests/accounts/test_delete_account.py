@@ -258,3 +258,11 @@ def test_the_scan_finds_what_is_left_behind(person):
     assert "casestudies.CaseStudy.contact_name contains Philippa Quillfeather" in found
     assert "casestudies.Revision.content contains Philippa Quillfeather" in found
     assert "network.Post.author points at the deleted user" in found
+
+
+def test_a_short_name_does_not_sweep_away_other_peoples_email(client):
+    member = UserFactory(full_name="Al")
+    kept = OutgoingEmail.objects.create(to="someone@trust.example", subject="All the best", text="Hello")
+    client.force_login(member)
+    assert client.post("/account/delete/", {"password": PASSWORD})["Location"] == "/account/deleted/"
+    assert OutgoingEmail.objects.filter(pk=kept.pk).exists()
