@@ -1,5 +1,6 @@
-"""Browser tests: Playwright drives Debian's Chromium against a live server, and axe-core
-checks every page visited.
+"""Browser tests: Playwright drives Debian's Chromium against a live server. Every page visited
+must answer the HTTP status the test expects (200 unless it says otherwise), log no console
+error, throw no uncaught error, start the design system's scripts, and pass axe-core.
 
 Skipped only when no Chromium is installed and CI is unset; in CI a missing browser fails.
 """
