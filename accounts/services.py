@@ -85,8 +85,8 @@ def personal_data_document(user: User) -> dict:
     """Every provider's part of the person's data, in one JSON-ready dictionary."""
     document: dict = {
         "about_this_file": (
-            f"Everything the {SITE_NAME} stored about you on {timezone.now():%d %B %Y at %H:%M} "
-            "(UTC). People other than you are shown as 'another person'."
+            f"Everything the {SITE_NAME} stored about you on {timezone.localtime():%d %B %Y at %H:%M} "
+            "(UK time). Times below are in UTC. People other than you are shown as 'another person'."
         ),
     }
     for provider in personal_data.providers():
