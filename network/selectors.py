@@ -218,29 +218,44 @@ def personal_items_for(user_ids: list[int], *, now: datetime) -> dict[int, dict[
             .values_list("user_id", "kind", "object_id")
         )
 
+    # Index the candidates by what makes them relevant; each list keeps the candidates' order.
+    order = {pk: i for i, pk in enumerate(case_studies)}
+    by_region: dict[int, list[int]] = defaultdict(list)
+    by_pillar: dict[int, list[int]] = defaultdict(list)
+    for pk, cs in case_studies.items():
+        by_region[cs["region"]].append(pk)
+        for pillar_id in cs["pillars"]:
+            by_pillar[pillar_id].append(pk)
+    threads_in: dict[int, list[tuple]] = defaultdict(list)
+    for i, (pk, group_id, author_id, created_at) in enumerate(threads):
+        threads_in[group_id].append((i, pk, author_id, created_at))
+    events_in: dict[int, list[tuple]] = defaultdict(list)
+    for i, (pk, group_id) in enumerate(events):
+        events_in[group_id].append((i, pk))
+
     chosen: dict[int, dict[str, list[int]]] = {}
     for user_id, user_since in since.items():
-        mine_regions, mine_pillars, mine_groups = regions[user_id], pillars[user_id], groups[user_id]
+        relevant = set().union(
+            *(by_region[r] for r in regions[user_id]), *(by_pillar[p] for p in pillars[user_id])
+        )
+        mine_threads = sorted(t for g in groups[user_id] for t in threads_in[g])
+        mine_events = sorted(e for g in groups[user_id] for e in events_in[g])
         items = {
             "case_studies": [
                 pk
-                for pk, cs in case_studies.items()
-                if cs["at"] > user_since
-                and (cs["region"] in mine_regions or cs["pillars"] & mine_pillars)
+                for pk in sorted(relevant, key=order.__getitem__)
+                if case_studies[pk]["at"] > user_since
                 and (user_id, DigestedItem.Kind.CASE_STUDY, pk) not in seen
             ][:ITEMS_PER_KIND],
             "threads": [
                 pk
-                for pk, group_id, author_id, created_at in threads
-                if group_id in mine_groups
-                and created_at > user_since
+                for _i, pk, author_id, created_at in mine_threads
+                if created_at > user_since
                 and author_id != user_id
                 and (user_id, DigestedItem.Kind.THREAD, pk) not in seen
             ][:ITEMS_PER_KIND],
             "events": [
-                pk
-                for pk, group_id in events
-                if group_id in mine_groups and (user_id, DigestedItem.Kind.EVENT, pk) not in seen
+                pk for _i, pk in mine_events if (user_id, DigestedItem.Kind.EVENT, pk) not in seen
             ][:ITEMS_PER_KIND],
         }
         if any(items.values()):  # never an empty digest
