@@ -3,6 +3,7 @@
 from email.utils import parseaddr
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -16,7 +17,7 @@ def _context() -> dict:
         "session_days": settings.SESSION_COOKIE_AGE // 86400,
         "csrf_cookie": settings.CSRF_COOKIE_NAME,
         "csrf_days": settings.CSRF_COOKIE_AGE // 86400,
-        "messages_cookie": getattr(settings, "MESSAGE_COOKIE_NAME", "messages"),
+        "messages_cookie": CookieStorage.cookie_name,
     }
 
 
