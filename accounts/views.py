@@ -65,7 +65,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     user = request.user
     blockers = services.deletion_blockers(user)
     goes, stays = services.deletion_summary()
-    form = DeleteAccountForm(request.POST or None, request=request, user=user)
+    form = DeleteAccountForm(request.POST if request.method == "POST" else None, request=request, user=user)
     if request.method == "POST" and not blockers and form.is_valid():
         try:
             services.account_delete(user=user, by=user)

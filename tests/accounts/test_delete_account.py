@@ -94,6 +94,8 @@ def test_a_wrong_password_is_summarised_and_nothing_is_deleted(client, person):
 
     empty = client.post("/account/delete/", {"password": ""}).content.decode()
     assert "Enter your password" in empty
+    nothing = client.post("/account/delete/").content.decode()
+    assert "nhsuk-error-summary" in nothing and "Enter your password" in nothing
 
 
 def test_guessing_the_password_is_rate_limited(client):
