@@ -42,6 +42,7 @@ from .ledger import (  # noqa: F401
 from .models import Digest
 from .selectors import (  # noqa: F401
     coordinator_audience,
+    delivery_failures,
     network_people,
     personal_digest_due,
     personal_run_time,

@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from .digest_mail import build_messages
 from .models import Delivery, Digest
-from .selectors import coordinator_audience
+from .selectors import coordinator_audience, worth_retrying
 
 CHUNK_SIZE = 100
 LEASE = timedelta(minutes=5)
@@ -284,6 +284,18 @@ def smtp_code(exc: Exception) -> int | None:
     return None
 
 
+def smtp_reason(exc: Exception) -> str:
+    """What the server said, for the delivery report: "550 5.1.1 No such user"."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
+        code, message = next(iter(exc.recipients.values()))
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        code, message = exc.smtp_code, exc.smtp_error
+    else:
+        return (str(exc) or type(exc).__name__)[:500]
+    text = message.decode(errors="replace") if isinstance(message, bytes) else str(message)
+    return f"{code} {text}"[:500]
+
+
 def is_permanent(code: int | None) -> bool:
     """5xx replies refuse for good; 4xx ones and lost connections are worth another try."""
     return code is not None and code >= 500
@@ -291,7 +303,7 @@ def is_permanent(code: int | None) -> bool:
 
 def _give_back(delivery_id: int, exc: Exception, code: int | None) -> None:
     Delivery.objects.filter(pk=delivery_id).update(
-        status=Delivery.Status.QUEUED, last_error=str(exc)[:500], smtp_code=code, claimed_by="",
+        status=Delivery.Status.QUEUED, last_error=smtp_reason(exc), smtp_code=code, claimed_by="",
         dispatched_at=None,
     )
 
@@ -307,7 +319,7 @@ def send_claimed(delivery_ids: list[int]) -> list[int]:
         smtp.open()
     except (OSError, smtplib.SMTPException) as exc:
         Delivery.objects.filter(pk__in=[d for d, _m in messages]).update(
-            status=Delivery.Status.QUEUED, last_error=str(exc)[:500], smtp_code=smtp_code(exc), claimed_by="",
+            status=Delivery.Status.QUEUED, last_error=smtp_reason(exc), smtp_code=smtp_code(exc), claimed_by="",
             dispatched_at=None,
         )
         return _give_up_on_exhausted([d for d, _m in messages])
@@ -329,7 +341,7 @@ def send_claimed(delivery_ids: list[int]) -> list[int]:
                 code = smtp_code(exc)
                 if is_permanent(code):
                     Delivery.objects.filter(pk=delivery_id).update(
-                        status=Delivery.Status.FAILED, last_error=str(exc)[:500], smtp_code=code
+                        status=Delivery.Status.FAILED, last_error=smtp_reason(exc), smtp_code=code
                     )
                 else:
                     _give_back(delivery_id, exc, code)
@@ -365,11 +377,6 @@ def _give_up_on_exhausted(retry: list[int]) -> list[int]:
 # --- Retrying what failed -------------------------------------------------------------------------
 
 
-def worth_retrying() -> Q:
-    """Failed rows another try could still deliver: not refused for good (5xx) by the server."""
-    return Q(status=Delivery.Status.FAILED) & (Q(smtp_code__isnull=True) | Q(smtp_code__lt=500))
-
-
 def retry_failed(*, digest_id: int, queue: QueueChunk) -> int:
     """Queue again this digest's failed rows that are worth retrying (temporary failures, not
     permanent refusals), with a fresh set of attempts. Returns how many."""
@@ -377,7 +384,7 @@ def retry_failed(*, digest_id: int, queue: QueueChunk) -> int:
         Digest.objects.select_for_update().get(pk=digest_id)
         n = (
             Delivery.objects.filter(digest_id=digest_id)
-            .filter(worth_retrying())
+            .filter(worth_retrying())  # temporary failures only: never a 5xx refusal
             .update(status=Delivery.Status.QUEUED, attempts=0, claimed_by="", dispatched_at=None)
         )
         if n:

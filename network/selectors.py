@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from anchors.models import Membership, Organisation
 from casestudies.models import CaseStudy
 
-from .models import Digest, DigestedItem, DigestPreference, Event, GroupMembership, Thread
+from .models import Delivery, Digest, DigestedItem, DigestPreference, Event, GroupMembership, Thread
 
 User = get_user_model()
 LONDON = ZoneInfo("Europe/London")
@@ -64,6 +64,29 @@ def suggested_case_studies() -> QuerySet:
     )
     qs = CaseStudy.objects.published()
     return qs.filter(published_at__gt=last) if last else qs[:10]
+
+
+# --- The delivery report -------------------------------------------------------------------------
+
+
+def worth_retrying() -> Q:
+    """Failed rows another try could still deliver: temporary failures (4xx replies, lost
+    connections), not addresses the server refused for good (5xx)."""
+    return Q(status=Delivery.Status.FAILED) & (Q(smtp_code__isnull=True) | Q(smtp_code__lt=500))
+
+
+def delivery_failures(*, digest: Digest) -> QuerySet:
+    """The addresses this digest did not reach, with the server's reason (`last_error`) and its
+    reply code; `retryable` is False for permanent refusals, which the retry leaves alone.
+    Refusals first, then by address; one query."""
+    return (
+        Delivery.objects.filter(digest=digest, status=Delivery.Status.FAILED)
+        .select_related("recipient")
+        .annotate(
+            retryable=Case(When(worth_retrying(), then=Value(True)), default=Value(False), output_field=BooleanField())
+        )
+        .order_by("retryable", "recipient__email")
+    )
 
 
 # --- When personal digests are due -----------------------------------------------------------------
