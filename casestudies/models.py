@@ -28,7 +28,7 @@ SECTIONS = (
     ("next_steps", "What comes next", "Plans to continue, grow or change the work."),
 )
 SECTION_FIELDS = tuple(name for name, _heading, _hint in SECTIONS)
-# Each section's Markdown rendered and cleaned when saved (see services.render_sections).
+# Each section's Markdown rendered and cleaned when saved (see services.rendered_sections).
 SECTION_HTML_FIELDS = tuple(f"{name}_html" for name in SECTION_FIELDS)
 # Everything a revision carries and a moderator compares.
 CONTENT_FIELDS = ("title", "summary", *SECTION_FIELDS, "period", "contact_name", "contact_email")

@@ -208,3 +208,11 @@ def test_the_formset_never_builds_more_rows_than_the_cap():
     formset = MeasureFormSet({"measures-TOTAL_FORMS": "100000", "measures-INITIAL_FORMS": "0"}, prefix="measures")
     assert isinstance(formset, BaseMeasureFormSet)
     assert len(formset.forms) == MAX_MEASURES and not formset.is_valid() and formset.was_changed_in_transit
+
+
+def test_the_outcome_table_becomes_cards_on_a_phone(client):
+    cs = PublishedCaseStudyFactory()
+    OutcomeMeasureFactory(case_study=cs, measure="Local spend", value=420000, unit="£")
+    page = client.get(url("detail", cs)).content.decode()
+    assert 'class="nhsuk-table-responsive"' in page
+    assert '<span class="nhsuk-table-responsive__heading" aria-hidden="true">Value </span>£420,000' in page
