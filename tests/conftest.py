@@ -38,6 +38,16 @@ def real_broker():
 
 
 @pytest.fixture(autouse=True)
+def _breach_service_offline(monkeypatch):
+    """Tests never ask the real breached-password service: every password check goes to a
+    closed local port and fails open, as it does when the service is down. Tests of the
+    validator itself point it at their own stand-in server."""
+    from pwned_passwords_django.api import PwnedPasswords
+
+    monkeypatch.setattr(PwnedPasswords, "api_endpoint", "http://127.0.0.1:9/range/")
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate limits and role caches count in the cache; every test starts from nothing."""
     cache.clear()
