@@ -31,7 +31,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 
 # Fields that never go into a download: secrets, and machinery with no meaning to a person.
-NEVER_EXPORTED = {"password", "search_vector", "data"}
+NEVER_EXPORTED = {"password", "search_vector"}
 
 GOES = [
     "your name, job title and the date you joined",
@@ -116,7 +116,30 @@ def export(user) -> dict[str, Any]:
             for authenticator in Authenticator.objects.filter(user=user).order_by("created_at")
         ],
         "data_downloads": rows(user, user.data_exports.all(), exclude=["user", "file"]),
+        "emails_we_sent_you": _emails_to(addresses_of(user)),
     }
+
+
+def _emails_to(addresses: list[str]) -> list[dict[str, Any]]:
+    """What the outbox holds for the person: subjects and dates. Not the bodies, which can
+    carry sign-in and reset links that still work."""
+    from django.db.models import Q
+
+    from outbox.models import OutgoingEmail
+
+    to_them = Q()
+    for address in addresses:
+        to_them |= Q(to__iexact=address)
+    return [
+        {
+            "to": email.to,
+            "subject": email.subject,
+            "status": email.get_status_display(),
+            "created_at": email.created_at.isoformat(),
+            "sent_at": email.sent_at.isoformat() if email.sent_at else None,
+        }
+        for email in OutgoingEmail.objects.filter(to_them).order_by("created_at", "pk")
+    ]
 
 
 def addresses_of(user) -> list[str]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts import services, tasks
 from accounts.models import DataExport
 from network.models import Digest
+from outbox.models import OutgoingEmail
 from tests.anchors.factories import join_request
 from tests.factories import UserFactory
 
@@ -39,6 +40,10 @@ def test_it_builds_one_file_with_everything_and_emails_a_link_to_it(client, pers
     decided.status, decided.decided_by, decided.decided_at = "active", person.user, timezone.now()
     decided.save()
     Digest.objects.create(subject="Coordinators' digest, December", created_by=person.user)
+    OutgoingEmail.objects.create(
+        to=person.user.email.upper(), subject="Reset your password", text="https://example.org/reset/secret-key/",
+        status=OutgoingEmail.Status.SENT,
+    )
     client.force_login(person.user)
     with committed():
         response = client.post("/account/your-data/", follow=True)
@@ -87,6 +92,9 @@ def test_it_builds_one_file_with_everything_and_emails_a_link_to_it(client, pers
     assert decision["organisation"] == "Quillford Hospitals NHS Trust" and decision["status"] == "Active"
     assert decision["decided_at"].startswith(f"{decided.decided_at:%Y-%m-%dT%H:%M}")
     assert [d["subject"] for d in data["digests_you_composed"]] == ["Coordinators' digest, December"]
+    # The emails we stored for her, without their bodies (which can hold working links).
+    assert [(e["subject"], e["status"]) for e in data["emails_we_sent_you"]] == [("Reset your password", "Sent")]
+    assert "secret-key" not in archive.read("data.json").decode()
     # The file she uploaded comes with it, under a name that cannot escape its folder.
     (name,) = [n for n in archive.namelist() if n.startswith("files/")]
     assert name.endswith("Quillford report.pdf")
