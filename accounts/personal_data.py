@@ -82,7 +82,8 @@ def row(user, instance: models.Model, exclude: Iterable[str] = ()) -> dict[str, 
     skip = NEVER_EXPORTED | set(exclude)
     data: dict[str, Any] = {}
     for field in instance._meta.concrete_fields:
-        if field.name in skip or isinstance(field, models.GeneratedField):
+        # Stored HTML is the Markdown beside it, rendered: the text itself is what the person wrote.
+        if field.name in skip or field.name.endswith("_html") or isinstance(field, models.GeneratedField):
             continue
         data[field.name] = _value(user, instance, field)
     return data

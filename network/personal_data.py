@@ -55,7 +55,6 @@ def export(user) -> dict[str, Any]:
         "posts_you_wrote": rows(
             user,
             Post.objects.filter(author=user).select_related("thread").order_by("created_at"),
-            exclude=["body_html"],
         ),
         "posts_you_reported": rows(
             user, PostReport.objects.filter(reported_by=user).select_related("post__thread").order_by("created_at")

@@ -83,6 +83,8 @@ def test_it_builds_one_file_with_everything_and_emails_a_link_to_it(client, pers
     }
     assert data["discussions_you_started"][0]["title"] == "Who buys locally?"
     assert data["posts_you_wrote"][0]["body"] == "What do you think?"
+    assert "body_html" not in data["posts_you_wrote"][0]
+    assert "context_html" not in data["case_studies_you_started"][0]
     assert data["digest_email_choices"]["frequency"].startswith("Monthly")
     assert {d["digest"] for d in data["digests_sent_to_you"]} == {
         "News from the network, October",
