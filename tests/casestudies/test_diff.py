@@ -62,4 +62,4 @@ def test_the_review_page_shows_readable_old_and_new_text(client):
     assert "<h3>Lessons for others</h3>" in changes
     assert '<del><span class="nhsuk-u-visually-hidden">removed: </span>biggest</del>' in changes
     assert '<ins><span class="nhsuk-u-visually-hidden">added: </span>smallest</ins>' in changes
-    assert changes.count('class="app-diff__text') == 2
+    assert changes.count('app-diff__text') == 2
