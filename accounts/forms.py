@@ -48,7 +48,8 @@ class DeleteAccountForm(forms.Form):
         label="Code from your authenticator app",
         help_text="The 6-digit code your app shows now. If you do not have your phone, enter one of your recovery codes.",
         max_length=32,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}),
+        # No numeric keypad: recovery codes have letters in them.
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false"}),
         error_messages={"required": "Enter the code from your authenticator app"},
     )
 
