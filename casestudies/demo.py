@@ -23,6 +23,7 @@ from anchors.models import Membership, Organisation, Pillar, Region
 
 from .models import CaseStudy, OutcomeMeasure, Partner, Transition
 from .search import forget_summaries
+from .services import rendered_sections
 
 S = CaseStudy.Status
 
@@ -289,6 +290,7 @@ def seed(stdout=None, options=None) -> None:
             contact_name=author.full_name, contact_email=author.email, status=status, created_by=author,
             submitted_at=submitted if status != S.DRAFT else None,
             published_at=decided if status == S.PUBLISHED else None,
+            **{f"{name}_html": html for name, html in rendered_sections(example).items()},
         )
         case_study.pillars.set([pillars[s] for s in example["pillars"] if s in pillars])
         case_study.tags.set(example["tags"])
@@ -379,10 +381,14 @@ def load_synthetic(count: int, *, stdout=None, batch: int = 5000) -> None:
             if rng.random() < 0.0001:
                 extra.append(RARE_TERM)
             title = f"{paragraph(4)[:-1]} {n}"
+            sections = {
+                "context": paragraph(60), "approach": paragraph(60) + " " + " ".join(extra),
+                "outcomes": paragraph(40), "lessons": paragraph(30), "next_steps": paragraph(20),
+            }
             rows.append(CaseStudy(
                 organisation=rng.choice(organisations), slug=f"synthetic-{n}", title=title,
-                summary=paragraph(25), context=paragraph(60), approach=paragraph(60) + " " + " ".join(extra),
-                outcomes=paragraph(40), lessons=paragraph(30), next_steps=paragraph(20),
+                summary=paragraph(25), **sections,
+                **{f"{name}_html": html for name, html in rendered_sections(sections).items()},
                 status=S.PUBLISHED, published_at=now - timedelta(minutes=n), submitted_at=now - timedelta(minutes=n),
             ))
         created = CaseStudy.objects.bulk_create(rows, batch_size=1000)

@@ -33,3 +33,13 @@ def test_synthetic_case_studies_are_published_tagged_and_searchable():
     assert results.case_studies and results.page.paginator.count == CaseStudy.objects.filter(
         approach__contains=demo.COMMON_TERM
     ).count()
+
+
+def test_demo_case_studies_carry_their_html_rendered_once():
+    accounts_demo.seed()
+    anchors_demo.seed()
+    demo.seed()
+    demo.load_synthetic(3)
+    assert CaseStudy.objects.exists()
+    assert not CaseStudy.objects.exclude(context="").filter(context_html="").exists()
+    assert not CaseStudy.objects.exclude(approach="").filter(approach_html="").exists()
