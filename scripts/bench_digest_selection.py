@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/bench_digest_selection.py [--members 10000]
 
-Uses the PostgreSQL database anchors_net_bench (BENCH_DIGEST_DATABASE_URL overrides). It writes
+Uses the PostgreSQL database anchors_selection_bench (BENCH_SELECTION_DATABASE_URL overrides). It writes
 the members (in 12 organisations across the regions, each in two of 40 groups, with chosen regions
 and pillars for a third of them), last week's case studies, threads and upcoming events, then
 times `selectors.personal_items_for` over every chunk of PEOPLE_PER_CHUNK members (the reads a
@@ -20,7 +20,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DB_URL = os.environ.get("BENCH_DIGEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/anchors_net_bench")
+# A database of its own: these members would otherwise join bench_digest.py's audience.
+DB_URL = os.environ.get(
+    "BENCH_SELECTION_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/anchors_selection_bench"
+)
 os.environ.update(DATABASE_URL=DB_URL, CELERY_BROKER_URL="", CACHE_KEY_PREFIX="netbench", DJANGO_SETTINGS_MODULE="config.settings")
 
 PREFIX = "sel"
