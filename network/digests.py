@@ -87,8 +87,8 @@ def personal_digests_queue(now: datetime | None = None) -> tuple[Digest | None, 
     """Queue this Monday's personal digests. Returns the run (None when none are due) and how
     many this call queued (a second call the same Monday queues only those still missing).
 
-    With a worker, people's items are chosen by chunk tasks after this returns, so the count is
-    of rows written by the time it returns (all of them when tasks run in-process)."""
+    With tasks in-process the count is of rows written; with workers, of the people handed to
+    them (their items are chosen after this returns, and those with nothing new get no row)."""
     from .personal_digests import personal_run_start
 
     now = now or timezone.now()
@@ -97,9 +97,13 @@ def personal_digests_queue(now: datetime | None = None) -> tuple[Digest | None, 
         return None, 0
     run = Digest.objects.filter(kind=Digest.Kind.PERSONAL, send_at=run_at).first()
     before = run.deliveries.count() if run else 0
-    digest, _people = personal_run_start(queue_selection=_queue_people, now=now)
+    digest, people = personal_run_start(queue_selection=_queue_people, now=now)
     if digest is None:
         return None, 0
+    from .tasks import personal_digest_chunk
+
+    if not personal_digest_chunk.app.conf.task_always_eager:
+        return digest, people  # handed to the workers, who choose their items and write the rows
     return digest, digest.deliveries.count() - before
 
 

@@ -12,7 +12,7 @@ queued row records when a chunk task was queued for it (`dispatched_at`): the sw
 only rows that have no task or whose task was lost, so running anything twice queues nothing twice.
 
 This module never imports the Celery tasks: whoever calls it passes `queue`, the function that
-queues one chunk of delivery ids (tasks.py passes `send_chunk.delay`).
+queues one chunk of delivery ids (tasks.py passes `queue_chunk`, which queues `send_chunk`).
 """
 
 from __future__ import annotations
