@@ -5,7 +5,8 @@
 - `network.ledger`: the delivery ledger (start, fan out, claim, send, give up, sweep, finish, retry);
 - `network.personal_digests`: the Monday personal digests, in chunks of people.
 
-The ledger never imports the Celery tasks; the wrappers here hand it `tasks.queue_chunk`.
+The ledger never imports the Celery tasks; the functions here hand it `tasks.queue_chunk`
+(tasks import the ledger, never this module).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from .ledger import (  # noqa: F401
     send_claimed,
 )
 from .models import Digest
+from .personal_digests import personal_run_start
 from .selectors import (  # noqa: F401
     coordinator_audience,
     delivery_failures,
@@ -48,39 +50,28 @@ from .selectors import (  # noqa: F401
     personal_run_time,
     suggested_case_studies,
 )
-
-
-def _queue_chunk(delivery_ids: list[int]) -> None:
-    from .tasks import queue_chunk
-
-    queue_chunk(delivery_ids)
-
-
-def _queue_people(digest_id: int, user_ids: list[int], now: str) -> None:
-    from .tasks import queue_people
-
-    queue_people(digest_id, user_ids, now)
+from .tasks import personal_digest_chunk, queue_chunk, queue_people
 
 
 def digest_start(*, digest_id: int, now: datetime | None = None) -> bool:
     """Write the ledger and fan out. Returns False when the digest was already started."""
-    return ledger.digest_start(digest_id=digest_id, queue=_queue_chunk, now=now)
+    return ledger.digest_start(digest_id=digest_id, queue=queue_chunk, now=now)
 
 
 def fan_out(digest_id: int) -> int:
     """Queue one task per chunk of the digest's rows that have none. Returns the number of chunks."""
-    return ledger.fan_out(digest_id, queue=_queue_chunk)
+    return ledger.fan_out(digest_id, queue=queue_chunk)
 
 
 def dispatch_due(now: datetime | None = None) -> int | None:
     """Start scheduled digests that are due and sweep. Returns how many it started, or None when
     another scheduler held the lock and this call did nothing."""
-    return ledger.dispatch_due(queue=_queue_chunk, now=now)
+    return ledger.dispatch_due(queue=queue_chunk, now=now)
 
 
 def retry_failed(*, digest_id: int) -> int:
     """Queue again the failed rows worth retrying (not permanent 5xx refusals). Returns how many."""
-    return ledger.retry_failed(digest_id=digest_id, queue=_queue_chunk)
+    return ledger.retry_failed(digest_id=digest_id, queue=queue_chunk)
 
 
 def personal_digests_queue(now: datetime | None = None) -> tuple[Digest | None, int]:
@@ -89,19 +80,15 @@ def personal_digests_queue(now: datetime | None = None) -> tuple[Digest | None, 
 
     With tasks in-process the count is of rows written; with workers, of the people handed to
     them (their items are chosen after this returns, and those with nothing new get no row)."""
-    from .personal_digests import personal_run_start
-
     now = now or timezone.now()
     run_at = personal_run_time(now)
     if run_at is None:
         return None, 0
     run = Digest.objects.filter(kind=Digest.Kind.PERSONAL, send_at=run_at).first()
     before = run.deliveries.count() if run else 0
-    digest, people = personal_run_start(queue_selection=_queue_people, now=now)
+    digest, people = personal_run_start(queue_selection=queue_people, now=now)
     if digest is None:
         return None, 0
-    from .tasks import personal_digest_chunk
-
     if not personal_digest_chunk.app.conf.task_always_eager:
         return digest, people  # handed to the workers, who choose their items and write the rows
     return digest, digest.deliveries.count() - before
