@@ -345,7 +345,15 @@ class Delivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["digest", "recipient"], name="delivery_once_per_recipient")
         ]
-        indexes = [models.Index(fields=["digest", "status"])]
+        indexes = [
+            models.Index(fields=["digest", "status"]),
+            # The minutely sweep looks for rows still to send across every digest; only those.
+            models.Index(
+                fields=["status", "dispatched_at"],
+                condition=models.Q(status__in=["queued", "sending"]),
+                name="delivery_still_to_send",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.digest} to {self.recipient}"
