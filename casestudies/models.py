@@ -176,6 +176,11 @@ def stored_sections(texts: dict, htmls: dict) -> list[tuple[str, str, SafeString
 class OutcomeMeasure(models.Model):
     case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="measures")
     measure = models.CharField(max_length=200)
+    # A standard measure makes the outcome comparable: its value then follows the measure's unit
+    # kind. Outcomes without one stay free text, as they always were.
+    standard_measure = models.ForeignKey(
+        "evidence.StandardMeasure", on_delete=models.SET_NULL, null=True, blank=True, related_name="outcomes"
+    )
     value = models.DecimalField(max_digits=14, decimal_places=2)
     unit = models.CharField(max_length=40, help_text="For example %, £, people, tonnes CO2e.")
     period = models.CharField(max_length=100, blank=True)

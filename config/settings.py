@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "outbox",
     "accounts",
     "anchors",
+    "evidence",
     "casestudies",
     "network",
 ]
@@ -298,6 +299,7 @@ PERSONAL_DATA_PROVIDERS = [
 SEED_DEMO_STEPS = [
     "accounts.demo.seed",
     "anchors.demo.seed",
+    "evidence.demo.seed",
     "casestudies.demo.seed",
     "network.demo.seed",
 ]

@@ -64,6 +64,7 @@ def load_reference_data() -> None:
     for module in (
         "anchors.migrations.0002_reference_data",
         "anchors.migrations.0006_shared_email_domains",
+        "evidence.migrations.0002_reference_data",
         "network.migrations.0002_regional_groups",
     ):
         importlib.import_module(module).load(apps, None)
