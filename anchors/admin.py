@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin
 
+from sitecache import ContentChangeAdminMixin
+
 from .models import (
     Coordinator,
     IntegratedCareBoard,
@@ -15,14 +17,14 @@ from .models import (
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(ContentChangeAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code", "slug"]
     search_fields = ["name", "code"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Pillar)
-class PillarAdmin(admin.ModelAdmin):
+class PillarAdmin(ContentChangeAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
@@ -44,7 +46,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(ContentChangeAdminMixin, admin.ModelAdmin):
     """For inspection and repairs; the site's pages and services carry out the workflow."""
 
     list_display = ["name", "ods_code", "type", "region", "status", "closed_on"]

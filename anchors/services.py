@@ -25,6 +25,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from sitecache import content_changed
+
 from . import emails
 from .models import (
     Coordinator,
@@ -225,6 +227,7 @@ def organisation_verify(*, organisation: Organisation, by, reason: str = "") -> 
     """Verify a pending organisation; its registrant becomes its first admin."""
     with transaction.atomic():
         organisation = _decide(organisation, by, Organisation.Status.VERIFIED, reason.strip())
+        content_changed()  # it joins the public directory after the commit
         registrant = organisation.registered_by
         if registrant is not None:
             live = Membership.objects.filter(
@@ -280,6 +283,7 @@ def organisation_update(*, organisation: Organisation, by, pillars=None, **chang
         organisation.save()
         if pillars is not None:
             organisation.pillars.set(pillars)
+        content_changed()  # its public profile and the directory change after the commit
     return organisation
 
 

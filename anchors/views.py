@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from sitecache import cached_for_visitors
+
 from . import services
 from .forms import (
     DirectoryFilterForm,
@@ -76,6 +78,7 @@ def _refuse(request, error: services.AnchorsError):
 # --- Directory and profiles --------------------------------------------------------------------
 
 
+@cached_for_visitors
 def directory(request):
     form = DirectoryFilterForm(request.GET or None)
     organisations = Organisation.objects.verified().select_related("region", "icb")
@@ -101,6 +104,7 @@ def directory(request):
     )
 
 
+@cached_for_visitors
 def organisation_detail(request, slug):
     organisation = _organisation_for(request, slug)
     user = request.user

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from sitecache import ContentChangeAdminMixin
+
 from .models import (
     SECTION_FIELDS,
     Attachment,
@@ -36,7 +38,7 @@ class TransitionInline(admin.TabularInline):
 
 
 @admin.register(CaseStudy)
-class CaseStudyAdmin(admin.ModelAdmin):
+class CaseStudyAdmin(ContentChangeAdminMixin, admin.ModelAdmin):
     list_display = ["title", "organisation", "status", "published_at"]
     list_filter = ["status", "pillars", "organisation__region"]
     search_fields = ["title", "slug", "organisation__name"]

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from anchors.models import Pillar, Region
+from sitecache import cached_for_visitors
 
 from .models import CaseStudy
 
@@ -16,6 +17,10 @@ class LatestCaseStudiesFeed(Feed):
     feed_type = Atom1Feed
     title = "New case studies – Anchors Learning Network"
     subtitle = "Case studies newly published by NHS anchor organisations."
+
+    def __call__(self, request, *args, **kwargs):
+        # Feed readers poll: every poll between two changes is served from the page cache.
+        return cached_for_visitors(super().__call__)(request, *args, **kwargs)
 
     def link(self, obj=None):
         return reverse("casestudies:list")

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from anchors.models import Organisation, can_moderate_region, is_member_of
 
 from . import emails
+from .caching import published_changed
 from .markdown import render_markdown
 from .models import (
     CONTENT_FIELDS,
@@ -27,7 +28,6 @@ from .models import (
     Revision,
     Transition,
 )
-from .search import forget_summaries
 
 Status = CaseStudy.Status
 
@@ -254,7 +254,7 @@ def case_study_publish(*, case_study: CaseStudy, by, comment: str = "") -> CaseS
             revision.save(update_fields=["status"])
             _record(case_study, revision=revision, action="published", from_status=Revision.Status.SUBMITTED,
                     to_status=Revision.Status.PUBLISHED, by=by, comment=comment)
-        transaction.on_commit(forget_summaries)
+        published_changed()  # after the commit: retire cached pages, recount facets
         emails.decided(case_study=case_study, revision=revision, action="published", comment=comment)
     return case_study
 
@@ -302,7 +302,7 @@ def case_study_archive(*, case_study: CaseStudy, by, comment: str = "") -> CaseS
         case_study.revisions.filter(status__in=Revision.OPEN_STATUSES).update(status=Revision.Status.REJECTED)
         _record(case_study, action="archived", from_status=Status.PUBLISHED, to_status=Status.ARCHIVED,
                 by=by, comment=comment)
-        transaction.on_commit(forget_summaries)
+        published_changed()  # after the commit: retire cached pages, recount facets
     return case_study
 
 

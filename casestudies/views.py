@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
@@ -19,12 +20,21 @@ from anchors.models import (
     is_coordinator,
     lead_region_ids,
 )
+from sitecache import (
+    cached_for_visitors,
+    content_version,
+    dont_cache,
+    get_fragment,
+    is_plain_visit,
+    set_fragment,
+)
 
 from . import services
+from .caching import detail_queryset, facet_summary, public_case_study
 from .diff import text_change
 from .forms import AttachmentForm, CaseStudyForm, DecisionForm, MeasureFormSet, initial_from_content
 from .models import CONTENT_FIELDS, SECTIONS, Attachment, CaseStudy, Partner, Revision, Transition
-from .search import Filters, related_to, search
+from .search import Filters, search
 
 NAV = {"nav": "case-studies"}
 
@@ -47,39 +57,56 @@ def _get_authored(user, slug: str) -> CaseStudy:
 # --- Discovery ---------------------------------------------------------------------------------
 
 
+@cached_for_visitors
 def case_study_list(request):
+    """Visitors get the whole page from the page cache; everyone else gets the results and the
+    facets as fragments shared by all, around their own header and links."""
     filters = Filters.from_query(request.GET)
-    results = search(filters, request.GET.get("page"))
-    return render(
+    version = content_version()
+    fragments = _list_fragments(request, filters, version)
+    response = render(
         request,
         "casestudies/list.html",
         {
             **NAV,
-            "results": results,
-            "page_obj": results.page,
             "filters": filters,
-            "facets": results.facets,
-            "can_write": bool(active_organisation_ids(request.user)),
-            "can_review": _can_use_queue(request.user),
+            "fragments": fragments,
+            "can_write": request.user.is_authenticated and bool(active_organisation_ids(request.user)),
+            "can_review": request.user.is_authenticated and _can_use_queue(request.user),
         },
     )
+    return response if fragments["settled"] else dont_cache(response)
+
+
+def _list_fragments(request, filters: Filters, version: int) -> dict:
+    """The results and the facets, rendered once per query and content version. While the
+    facet summary waits for its worker, they are rendered for this request only."""
+    key = (request.GET.urlencode(),)
+    fragments = get_fragment("list", key, version)
+    if fragments is not None:
+        return fragments
+    results = search(filters, request.GET.get("page"))
+    context = {"results": results, "page_obj": results.page, "filters": filters, "facets": results.facets,
+               "request": request}
+    fragments = {
+        "results": render_to_string("casestudies/_results.html", context),
+        "facets": render_to_string("casestudies/_facets.html", context),
+        "settled": not (filters.is_empty and not facet_summary()[1]),
+    }
+    if fragments["settled"]:
+        set_fragment("list", key, version, fragments)
+    return fragments
 
 
 def case_study_detail(request, slug: str):
-    case_study = _get_case_study_for(request.user, slug)
-    case_study = (
-        CaseStudy.objects.filter(pk=case_study.pk)
-        .defer("search_vector")
-        .select_related("organisation", "organisation__region")
-        .prefetch_related(
-            "pillars",
-            "tags",
-            "measures",
-            "attachments",
-            Prefetch("partners", queryset=Partner.objects.select_related("organisation")),
-        )
-        .get()
-    )
+    return (_case_study_detail_for_visitors if is_plain_visit(request) else _case_study_detail)(request, slug)
+
+
+def _case_study_detail(request, slug: str):
+    version = content_version()
+    case_study = public_case_study(slug, version)
+    if case_study is None:  # not public: only people who may see it, fetched fresh
+        case_study = get_object_or_404(detail_queryset().visible_to(request.user), slug=slug)
     is_author = services.can_author(request.user, case_study)
     revision = services.open_revision(case_study) if is_author and case_study.is_published else None
     return render(
@@ -93,9 +120,12 @@ def case_study_detail(request, slug: str):
             "can_moderate": services.can_moderate(request.user, case_study),
             "revision": revision,
             "changes_requested": _changes_requested(case_study, revision) if is_author else None,
-            "related": related_to(case_study) if case_study.is_published else [],
+            "related": getattr(case_study, "related_cached", []),
         },
     )
+
+
+_case_study_detail_for_visitors = cached_for_visitors(_case_study_detail)
 
 
 # --- Authoring ---------------------------------------------------------------------------------
@@ -396,6 +426,7 @@ def review(request, slug: str):
     })
 
 
+@cached_for_visitors
 def feeds_index(request):
     return render(request, "casestudies/feeds.html", {**NAV, "pillars": Pillar.objects.all(), "regions": Region.objects.all()})
 

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
 from accounts import pages
+from sitecache import cached_for_visitors
 
 from . import health
 
@@ -24,7 +25,7 @@ class FaviconRedirect(RedirectView):
 
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", cached_for_visitors(TemplateView.as_view(template_name="home.html")), name="home"),
     path("favicon.ico", FaviconRedirect.as_view()),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -1,0 +1,197 @@
+"""What case-study pages keep in the cache: reference-data labels, the facet summary of every
+published case study, and the public case study shown on its page.
+
+Labels and case studies are keyed on the content version (see sitecache), so a publish, an
+archive, an organisation's change or a reference-data change retires them after its commit.
+
+The facet summary (total and counts per pillar, region, type and tag over every published case
+study) is different: counting 100,000 rows is a worker's job. A change that alters the counts
+asks for a new summary after its commit (summary_wanted); the worker builds it
+(rebuild_facet_summary task); until it lands, pages show the previous summary and are not put
+in the page cache, so the page cache never keeps an old count under a new version. Only the
+very first build (an empty cache) happens inside a request.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Case as CaseWhen
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
+from taggit.models import Tag, TaggedItem
+
+import sitecache
+from anchors.models import Organisation, Pillar, Region
+
+from .models import SECTION_FIELDS, SECTION_HTML_FIELDS, CaseStudy, Partner
+
+log = logging.getLogger(__name__)
+
+TOP_TAGS = 15
+SUMMARY_KEY = "casestudies:facet-summary:v2"
+SUMMARY_WANTED_KEY = "casestudies:facet-summary:wanted"
+PUBLIC_STATUSES = (CaseStudy.Status.PUBLISHED, CaseStudy.Status.ARCHIVED)
+
+
+# --- Labels ------------------------------------------------------------------------------------
+
+
+def reference_labels(version: int | None = None) -> dict:
+    """Pillars and regions in their order, organisation types, and every tag: what facets,
+    filters and cards need to name things, without a query each."""
+
+    def build() -> dict:
+        return {
+            "pillars": list(Pillar.objects.values_list("pk", "slug", "name")),
+            "regions": list(Region.objects.values_list("pk", "code", "name")),
+            "types": list(Organisation.Type.choices),
+            "tags": {pk: (slug, name) for pk, slug, name in Tag.objects.values_list("pk", "slug", "name")},
+        }
+
+    return sitecache.fragment("labels", (), build, version=version)
+
+
+# --- Facet summary -----------------------------------------------------------------------------
+
+
+def _wanted() -> int:
+    wanted = cache.get(SUMMARY_WANTED_KEY)
+    return 0 if wanted is None else wanted
+
+
+def facet_summary() -> tuple[dict, bool]:
+    """(summary, fresh): the latest summary, and whether it already counts every change that
+    has committed. Built here only when there is none at all."""
+    summary = cache.get(SUMMARY_KEY)
+    if summary is None:
+        summary = rebuild_facet_summary()
+    return summary, summary["wanted"] >= _wanted()
+
+
+def rebuild_facet_summary() -> dict:
+    """Count every published case study and store the result. Reads the wanted generation
+    first: a change that commits while this counts asks for another build after it."""
+    wanted = _wanted()
+    published = CaseStudy.objects.published()
+    per_organisation = dict(
+        published.order_by().values_list("organisation_id").annotate(n=Count("*")).values_list("organisation_id", "n")
+    )
+    regions: dict[int, int] = {}
+    types: dict[str, int] = {}
+    for pk, region_id, kind in Organisation.objects.filter(pk__in=list(per_organisation)).values_list(
+        "pk", "region_id", "type"
+    ):
+        regions[region_id] = regions.get(region_id, 0) + per_organisation[pk]
+        types[kind] = types.get(kind, 0) + per_organisation[pk]
+    through = CaseStudy.pillars.through
+    pillars = dict(
+        through.objects.filter(casestudy__status=CaseStudy.Status.PUBLISHED)
+        .order_by().values_list("pillar_id").annotate(n=Count("*")).values_list("pillar_id", "n")
+    )
+    tags = list(
+        TaggedItem.objects.filter(
+            content_type_id=ContentType.objects.get_for_model(CaseStudy).pk,
+            object_id__in=published.values("pk"),
+        )
+        .order_by().values_list("tag_id").annotate(n=Count("*"))
+        .order_by("-n", "tag_id").values_list("tag_id", "n")[:TOP_TAGS]
+    )
+    summary = {
+        "total": sum(per_organisation.values()), "pillars": pillars, "regions": regions, "types": types,
+        "tags": tags, "wanted": wanted, "built_at": time.time(),
+    }
+    cache.set(SUMMARY_KEY, summary, None)
+    return summary
+
+
+def _queue_rebuild() -> None:
+    try:
+        cache.incr(SUMMARY_WANTED_KEY)
+    except ValueError:
+        cache.set(SUMMARY_WANTED_KEY, 1, None)
+    from .tasks import rebuild_facet_summary as task
+
+    try:
+        task.delay()
+    except Exception:  # broker down: pages keep the previous summary; the next change retries
+        log.exception("Could not queue the facet summary rebuild")
+
+
+def summary_wanted() -> None:
+    """After the current transaction commits, ask a worker for a new facet summary."""
+    transaction.on_commit(_queue_rebuild)
+
+
+def published_changed() -> None:
+    """What a service calls when published content changed: pages and the summary follow
+    after the commit."""
+    sitecache.content_changed()
+    summary_wanted()
+
+
+# --- The case-study page -----------------------------------------------------------------------
+
+
+def detail_queryset():
+    """One case study with everything its page shows, each relation in one query."""
+    return (
+        CaseStudy.objects.defer("search_vector")
+        .select_related("organisation", "organisation__region", "created_by")
+        .prefetch_related(
+            "pillars", "tags", "measures", "attachments",
+            Prefetch("partners", queryset=Partner.objects.select_related("organisation")),
+        )
+    )
+
+
+def public_case_study(slug: str, version: int) -> CaseStudy | None:
+    """The published or archived case study with this slug, with its relations and related case
+    studies loaded, shared by everyone for this content version; None for any other."""
+
+    def build():
+        case_study = detail_queryset().filter(slug=slug, status__in=PUBLIC_STATUSES).first()
+        if case_study is not None and case_study.is_published:
+            case_study.related_cached = related_to(case_study)
+        return case_study or ""
+
+    return sitecache.fragment("case-study", (slug,), build, version=version) or None
+
+
+# --- Related -----------------------------------------------------------------------------------
+
+
+RELATED_POOL = 300
+
+
+def related_to(case_study: CaseStudy, limit: int = 3) -> list[CaseStudy]:
+    """Up to `limit` published case studies sharing a pillar or a tag with this one, same region
+    first, then newest, among the RELATED_POOL most recently published: one query.
+
+    Bounded on purpose: "shares a pillar" matches most of the table, and asking for the newest
+    few of all of those costs tens of milliseconds at 100,000 rows."""
+    through = CaseStudy.pillars.through
+    content_type = ContentType.objects.get_for_model(CaseStudy).pk
+    pool = CaseStudy.objects.published().exclude(pk=case_study.pk).order_by("-published_at", "-pk").values("pk")
+    shares_pillar = Exists(through.objects.filter(
+        casestudy_id=OuterRef("pk"),
+        pillar_id__in=through.objects.filter(casestudy_id=case_study.pk).values("pillar_id"),
+    ))
+    shares_tag = Exists(TaggedItem.objects.filter(
+        content_type_id=content_type, object_id=OuterRef("pk"),
+        tag_id__in=TaggedItem.objects.filter(content_type_id=content_type, object_id=case_study.pk).values("tag_id"),
+    ))
+    return list(
+        CaseStudy.objects.filter(pk__in=pool[:RELATED_POOL])
+        .filter(Q(shares_pillar) | Q(shares_tag))
+        .annotate(same_region=CaseWhen(
+            When(organisation__region_id=case_study.organisation.region_id, then=Value(1)),
+            default=Value(0), output_field=IntegerField(),
+        ))
+        .defer("search_vector", *SECTION_FIELDS, *SECTION_HTML_FIELDS)
+        .select_related("organisation")
+        .order_by("-same_region", "-published_at", "-pk")[:limit]
+    )
