@@ -34,7 +34,7 @@ from django.db.models.functions import Concat
 from django.utils.functional import cached_property
 from taggit.models import Tag, TaggedItem
 
-from anchors.models import Organisation, Pillar, Region
+from anchors.models import Organisation, Pillar
 
 from .fields import SEARCH_CONFIG
 from .models import CaseStudy
@@ -42,8 +42,6 @@ from .models import CaseStudy
 PAGE_SIZE = 20
 COUNT_CAP = 1000
 TOP_TAGS = 15
-SUMMARY_KEY = "casestudies:facet-summary"
-SUMMARY_SECONDS = 3600
 
 
 def is_postgres() -> bool:
@@ -51,8 +49,14 @@ def is_postgres() -> bool:
 
 
 def forget_summaries() -> None:
-    """Called after anything is published or archived (and by the seed loader)."""
-    cache.delete(SUMMARY_KEY)
+    """For loaders that write rows directly (the demo seeder): drop the facet summary and
+    retire cached pages. Services use caching.published_changed instead."""
+    from sitecache import bump_content_version
+
+    from .caching import SUMMARY_KEY as CURRENT_SUMMARY_KEY
+
+    cache.delete(CURRENT_SUMMARY_KEY)
+    bump_content_version()
 
 
 @dataclass
@@ -310,85 +314,36 @@ def _case_study_content_type_id() -> int:
 
 
 def facet_summary() -> dict:
-    """Exact counts over every published case study, cached until something is published or
-    archived (see forget_summaries)."""
-    summary = cache.get(SUMMARY_KEY)
-    if summary is None:
-        published = CaseStudy.objects.published().values("pk")
-        summary = {**_count_facets(published), "total": CaseStudy.objects.published().count()}
-        cache.set(SUMMARY_KEY, summary, SUMMARY_SECONDS)
-    return summary
+    """Exact counts over every published case study, rebuilt by a worker after each change
+    (see caching.py): a visitor never waits for it."""
+    from .caching import facet_summary as cached_summary
+
+    return cached_summary()[0]
 
 
 def _label_facets(filters: Filters, counts: dict) -> dict:
+    from .caching import reference_labels
+
+    labels = reference_labels()
     pillars = [
-        {"value": p.slug, "label": p.name, "count": counts["pillars"].get(p.pk, 0),
-         "selected": p.slug in filters.pillars}
-        for p in Pillar.objects.all()
+        {"value": slug, "label": name, "count": counts["pillars"].get(pk, 0), "selected": slug in filters.pillars}
+        for pk, slug, name in labels["pillars"]
     ]
     regions = [
-        {"value": r.code, "label": r.name, "count": counts["regions"].get(r.pk, 0),
-         "selected": r.code in filters.regions}
-        for r in Region.objects.all()
+        {"value": code, "label": name, "count": counts["regions"].get(pk, 0), "selected": code in filters.regions}
+        for pk, code, name in labels["regions"]
     ]
     types = [
         {"value": value, "label": label, "count": counts["types"].get(value, 0),
          "selected": value in filters.types}
-        for value, label in Organisation.Type.choices
+        for value, label in labels["types"]
         if counts["types"].get(value) or value in filters.types
     ]
     tag_counts = dict(counts["tags"])
-    tag_ids = list(tag_counts)
-    selected_tags = list(Tag.objects.filter(Q(pk__in=tag_ids) | Q(slug__in=filters.tags)))
-    selected_tags.sort(key=lambda t: (-tag_counts.get(t.pk, 0), t.name))
+    shown = {pk: labels["tags"][pk] for pk in tag_counts if pk in labels["tags"]}
+    shown |= {pk: (slug, name) for pk, (slug, name) in labels["tags"].items() if slug in filters.tags}
     tags = [
-        {"value": t.slug, "label": t.name, "count": tag_counts.get(t.pk, 0), "selected": t.slug in filters.tags}
-        for t in selected_tags
+        {"value": slug, "label": name, "count": tag_counts.get(pk, 0), "selected": slug in filters.tags}
+        for pk, (slug, name) in sorted(shown.items(), key=lambda item: (-tag_counts.get(item[0], 0), item[1][1]))
     ]
     return {"pillar": pillars, "region": regions, "type": types, "tag": tags}
-
-
-# --- Related -----------------------------------------------------------------------------------
-
-
-RELATED_POOL = 300
-
-
-def related_to(case_study: CaseStudy, limit: int = 3) -> list[CaseStudy]:
-    """Up to `limit` published case studies sharing a pillar or a tag, same region first,
-    newest first, chosen among the RELATED_POOL most recently published.
-
-    Bounded on purpose: "shares a pillar" matches most of the table, and asking PostgreSQL for
-    the newest few of those costs tens of milliseconds at 100,000 rows; a pool of recent ids
-    checked with two small lookups costs a few, in a fixed number of queries."""
-    pillar_ids = [p.pk for p in case_study.pillars.all()]
-    tag_ids = [t.pk for t in case_study.tags.all()]
-    pool = list(
-        CaseStudy.objects.published()
-        .exclude(pk=case_study.pk)
-        .order_by("-published_at", "-pk")
-        .values_list("pk", "organisation_id")[:RELATED_POOL]
-    )
-    pool_ids = [pk for pk, _org in pool]
-    sharing = set(
-        _among(CaseStudy.pillars.through.objects.filter(pillar_id__in=pillar_ids), "casestudy_id", pool_ids)
-        .values_list("casestudy_id", flat=True)
-    ) | set(
-        _among(
-            TaggedItem.objects.filter(content_type_id=_case_study_content_type_id(), tag_id__in=tag_ids),
-            "object_id",
-            pool_ids,
-        ).values_list("object_id", flat=True)
-    )
-    region_orgs = set(
-        Organisation.objects.filter(region_id=case_study.organisation.region_id).values_list("pk", flat=True)
-    )
-    candidates = [(pk, org) for pk, org in pool if pk in sharing]
-    chosen = ([pk for pk, org in candidates if org in region_orgs] + [pk for pk, org in candidates if org not in region_orgs])[:limit]
-    rows = {
-        cs.pk: cs
-        for cs in CaseStudy.objects.filter(pk__in=chosen)
-        .defer("search_vector", "context", "approach", "outcomes", "lessons", "next_steps")
-        .select_related("organisation")
-    }
-    return [rows[pk] for pk in chosen if pk in rows]
