@@ -289,6 +289,7 @@ LOGGING = {
 # (see accounts/personal_data.py). accounts cannot import the apps above it, so they register here.
 PERSONAL_DATA_PROVIDERS = [
     "anchors.personal_data",
+    "evidence.personal_data",
     "casestudies.personal_data",
     "network.personal_data",
 ]

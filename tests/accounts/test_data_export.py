@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts import services, tasks
 from accounts.models import DataExport
+from evidence.models import AnnualFigure, StandardMeasure
 from network.models import Digest
 from outbox.models import OutgoingEmail
 from tests.anchors.factories import join_request
@@ -40,6 +41,10 @@ def test_it_builds_one_file_with_everything_and_emails_a_link_to_it(client, pers
     decided.status, decided.decided_by, decided.decided_at = "active", person.user, timezone.now()
     decided.save()
     Digest.objects.create(subject="Coordinators' digest, December", created_by=person.user)
+    figure = AnnualFigure.objects.create(
+        organisation=person.organisation, measure=StandardMeasure.objects.first(), year=2024, value=1234,
+        recorded_by=person.user,
+    )
     OutgoingEmail.objects.create(
         to=person.user.email.upper(), subject="Reset your password", text="https://example.org/reset/secret-key/",
         status=OutgoingEmail.Status.SENT,
@@ -97,6 +102,8 @@ def test_it_builds_one_file_with_everything_and_emails_a_link_to_it(client, pers
     # The emails we stored for her, without their bodies (which can hold working links).
     assert [(e["subject"], e["status"]) for e in data["emails_we_sent_you"]] == [("Reset your password", "Sent")]
     assert "secret-key" not in archive.read("data.json").decode()
+    (recorded,) = data["annual_figures_you_recorded_or_published"]
+    assert recorded["measure"] == str(figure.measure) and recorded["recorded_by"] == "you"
     # The file she uploaded comes with it, under a name that cannot escape its folder.
     (name,) = [n for n in archive.namelist() if n.startswith("files/")]
     assert name.endswith("Quillford report.pdf")

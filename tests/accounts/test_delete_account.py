@@ -21,6 +21,7 @@ from accounts import services
 from accounts.models import DataExport, User
 from anchors.models import Membership, MembershipEvent, Organisation
 from casestudies.models import Attachment, CaseStudy, Revision, Transition
+from evidence.models import AnnualFigure, StandardMeasure
 from network.models import Delivery, GroupMembership, Post, Thread
 from outbox.models import OutgoingEmail
 from tests.accounts.test_accounts import enrol_totp, totp
@@ -199,6 +200,10 @@ def test_deleting_removes_everything_of_theirs_and_keeps_the_organisations_work(
         status=OutgoingEmail.Status.SENT,
     )
     unrelated = OutgoingEmail.objects.create(to=someone.email, subject="Welcome", text="Hello")
+    figure = AnnualFigure.objects.create(
+        organisation=person.organisation, measure=StandardMeasure.objects.first(), year=2024, value=1234,
+        recorded_by=user, published_by=user,
+    )
 
     # Her earlier download, and a second browser signed in as her.
     with committed():
@@ -247,6 +252,8 @@ def test_deleting_removes_everything_of_theirs_and_keeps_the_organisations_work(
     thread_page = bystander.get(person.thread.get_absolute_url()).content.decode()
     assert "former member" in thread_page.lower() and "What do you think?" in thread_page
     assert Organisation.objects.get(pk=person.organisation.pk).registered_by is None
+    figure.refresh_from_db()
+    assert (figure.recorded_by, figure.published_by, figure.value) == (None, None, 1234)
     assert LogEntry.objects.get(object_id=str(user_id)).object_repr == "Deleted account"
 
     # And nothing in any table still points at her or names her.
