@@ -22,6 +22,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+import sitecache
+
 from . import mail, personal_data
 from .models import DataExport, User
 
@@ -302,4 +304,6 @@ def account_delete(*, user: User, by: User) -> None:
         _end_sessions(user)
         _forget_in_admin_history(user)
         user.delete()
+        # Visitors' cached pages may show their name (a case study's contact): retire them all.
+        sitecache.content_changed()
     logger.info("Account %s deleted at the account holder's request", user_id)

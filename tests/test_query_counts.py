@@ -1,0 +1,316 @@
+"""Every list and detail page runs a fixed number of SQL queries, whatever the number of rows it
+shows: each test counts a page at 1 row and at 50 and names every expected query.
+
+Pages are counted as built from nothing (the cache cleared first), so the page cache and the
+cached fragments hide nothing here; visitors' cache hits are counted separately (no query).
+On a mismatch the assertion prints every statement, numbered, as Zulip's test helper does.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from network.models import Digest, Group
+from tests.anchors.factories import (
+    OrganisationFactory,
+    coordinator,
+    join_request,
+    lead_of,
+    member_of,
+    pending,
+    pillar,
+    region,
+)
+from tests.casestudies.factories import (
+    OutcomeMeasureFactory,
+    PublishedCaseStudyFactory,
+    SubmittedCaseStudyFactory,
+)
+from tests.network.factories import GroupFactory, join, thread_in
+
+pytestmark = pytest.mark.django_db
+
+
+def count_queries(client, path: str, expected: list[str], *, cold: bool = True) -> None:
+    """GET `path` and check it ran exactly the queries `expected` names (one entry each)."""
+    if cold:
+        cache.clear()
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    ran = [q["sql"] for q in ctx.captured_queries]
+    if os.environ.get("SHOW_QUERIES"):
+        print(f"\n{path}", *(f"  {i}. {name} <- {sql[:150]}" for i, (name, sql) in enumerate(zip(expected, ran, strict=False), 1)), sep="\n")  # noqa: T201
+    if len(ran) != len(expected):
+        lines = [f"{path}: expected {len(expected)} queries, ran {len(ran)}:"]
+        lines += [f"  {i}. {sql}" for i, sql in enumerate(ran, 1)]
+        lines += ["expected:"] + [f"  {i}. {name}" for i, name in enumerate(expected, 1)]
+        pytest.fail("\n".join(lines))
+
+
+def at_1_and_50(client, path: str, expected: list[str], add_rows) -> None:
+    """The same queries with one row and with fifty."""
+    add_rows(1)
+    count_queries(client, path, expected)
+    add_rows(49)
+    count_queries(client, path, expected)
+
+
+# Signing in costs the same few queries on every page a signed-in person sees.
+SIGNED_IN = ["the session", "the user"]
+
+
+@pytest.fixture
+def org():
+    return OrganisationFactory(region=region("Y63"), pillars=[pillar("purchasing")])
+
+
+def published(org, n: int) -> None:
+    for i in range(n):
+        case_study = PublishedCaseStudyFactory(
+            organisation=org, tags=[f"tag {i % 5}"], pillars=[pillar("purchasing"), pillar("workforce")],
+            approach="We changed our tender scoring for local suppliers.",
+        )
+        OutcomeMeasureFactory(case_study=case_study)
+
+
+# --- Case studies ------------------------------------------------------------------------------
+
+
+# The facet summary over every published case study is built in a request only when the cache
+# has none at all (the very first build, as here with the cache cleared); after that a worker
+# rebuilds it after each change and no visitor waits for it.
+FIRST_SUMMARY = [
+    "summary: published case studies per organisation",
+    "summary: those organisations' regions and types",
+    "summary: pillar counts",
+    "summary: tag counts",
+]
+CARDS = [
+    "the page's cards, with organisation and region joined",
+    "their pillars (prefetch)",
+]
+# Names for pillars, regions and tags, cached with the content version: once per change.
+LABELS = ["labels: pillars", "labels: regions", "labels: tags"]
+LIST = [*FIRST_SUMMARY, "the newest page of published ids", *CARDS, *LABELS]
+
+
+def facet_counts() -> list[str]:
+    if connection.vendor == "postgresql":
+        return ["the facet counts among the matches, in one query"]
+    return ["pillar counts among the matches", "region counts", "type counts", "tag counts"]
+
+
+def test_the_list(client, org):
+    at_1_and_50(client, reverse("casestudies:list"), LIST, lambda n: published(org, n))
+
+
+def test_the_list_served_to_a_visitor_from_the_page_cache_runs_no_query(client, org):
+    published(org, 3)
+    count_queries(client, reverse("casestudies:list"), LIST)
+    count_queries(client, reverse("casestudies:list"), [], cold=False)
+
+
+def test_the_filtered_list(client, org):
+    expected = [
+        "the chosen pillars' ids",
+        "the chosen regions' organisations",
+        "the ids of the newest matches (at most 1,001)",
+        *facet_counts(),
+        *CARDS,
+        *LABELS,
+    ]
+    path = reverse("casestudies:list") + "?pillar=purchasing&region=Y63"
+    at_1_and_50(client, path, expected, lambda n: published(org, n))
+
+
+def test_search(client, org):
+    expected = [
+        "the ids of the newest matches (at most 1,001)",
+        "those ranked by relevance",
+        *facet_counts(),
+        "the page's cards with their highlighted snippets, with organisation and region joined",
+        "their pillars (prefetch)",
+        *LABELS,
+    ]
+    path = reverse("casestudies:list") + "?q=tender+suppliers"
+    at_1_and_50(client, path, expected, lambda n: published(org, n))
+
+
+def test_the_list_for_a_member_adds_only_their_own_links(client, org):
+    client.force_login(member_of(org))
+    expected = [*SIGNED_IN, *LIST, "their organisations (for 'Write a case study')",
+                "whether they coordinate (for the review link)", "the regions they lead (for the review link)"]
+    at_1_and_50(client, reverse("casestudies:list"), expected, lambda n: published(org, n))
+
+
+DETAIL = [
+    "the case study, with organisation, region and author joined",
+    "its pillars", "its tags", "its outcome measures", "its attachments", "its partners",
+    "related case studies, in one query",
+]
+
+
+def test_the_case_study_page(client, org):
+    shown = PublishedCaseStudyFactory(organisation=org, slug="shown", tags=["tag 1"])
+
+    def add(n):
+        published(org, n)
+        for _ in range(n):
+            OutcomeMeasureFactory(case_study=shown)
+
+    at_1_and_50(client, reverse("casestudies:detail", args=["shown"]), DETAIL, add)
+
+
+def test_the_case_study_page_for_a_member(client, org):
+    shown = PublishedCaseStudyFactory(organisation=org, slug="shown", tags=["tag 1"])
+    client.force_login(member_of(org))
+
+    def add(n):
+        published(org, n)
+        for _ in range(n):
+            OutcomeMeasureFactory(case_study=shown)
+
+    # The case study and its related ones come from the cache shared with visitors (counted
+    # cold here); what is theirs alone is asked each time.
+    expected = [*SIGNED_IN, *DETAIL, "their organisations (may they author it?)", "its open revision",
+                "whether they coordinate (may they moderate it?)", "the regions they lead"]
+    at_1_and_50(client, reverse("casestudies:detail", args=["shown"]), expected, add)
+
+
+FEED = ["the 30 newest published case studies, with organisation joined"]
+
+
+def test_the_feed(client, org):
+    at_1_and_50(client, reverse("casestudies:feed"), FEED, lambda n: published(org, n))
+
+
+def test_a_pillar_feed(client, org):
+    path = reverse("casestudies:feed_pillar", args=["purchasing"])
+    at_1_and_50(client, path, ["the pillar", *FEED], lambda n: published(org, n))
+
+
+def test_the_moderation_queue(client, org):
+    client.force_login(lead_of("Y63"))
+    expected = [*SIGNED_IN, "whether they coordinate", "the regions they lead", "their organisations",
+                "submitted case studies awaiting them", "submitted revisions awaiting them"]
+
+    def add(n):
+        for _ in range(n):
+            SubmittedCaseStudyFactory(organisation=org)
+
+    at_1_and_50(client, reverse("casestudies:queue"), expected, add)
+
+
+def test_your_organisations_case_studies(client, org):
+    client.force_login(member_of(org))
+    expected = [*SIGNED_IN, "their organisations", "their case studies, with organisation joined"]
+    at_1_and_50(client, reverse("casestudies:mine"), expected, lambda n: published(org, n))
+
+
+# --- Home, members, organisations --------------------------------------------------------------
+
+
+def test_the_home_page(client, org):
+    count_queries(client, reverse("home"), [])
+
+
+DIRECTORY = ["the number of verified organisations", "the number of regions (filter checkboxes)",
+             "the regions", "the number of pillars (filter checkboxes)", "the pillars",
+             "a page of organisations, with region and ICB joined", "their pillars (prefetch)"]
+
+
+def test_the_directory(client):
+    def add(n):
+        for _ in range(n):
+            OrganisationFactory(pillars=[pillar("purchasing"), pillar("estates")])
+
+    at_1_and_50(client, reverse("anchors:directory"), DIRECTORY, add)
+
+
+def test_an_organisation_profile(client, org):
+    expected = ["the organisation, with region, ICB, registrant and decider joined", "its pillars",
+                "its newest published case studies", "its groups"]
+    at_1_and_50(client, reverse("anchors:organisation", args=[org.slug]), expected, lambda n: published(org, n))
+
+
+def test_the_verification_queue(client):
+    client.force_login(lead_of("Y63"))
+    expected = [*SIGNED_IN, "whether they coordinate", "the regions they lead",
+                "organisations awaiting verification in them, with region and registrant joined"]
+
+    def add(n):
+        for _ in range(n):
+            pending(region=region("Y63"))
+
+    at_1_and_50(client, reverse("anchors:verification"), expected, add)
+
+
+def test_join_requests(client, org):
+    client.force_login(member_of(org, role="admin"))
+    expected = [*SIGNED_IN, "the organisation", "whether they are its admin", "people asking to join"]
+
+    def add(n):
+        for _ in range(n):
+            join_request(org)
+
+    at_1_and_50(client, reverse("anchors:requests", args=[org.slug]), expected, add)
+
+
+# --- Accounts and the network ------------------------------------------------------------------
+
+
+def test_the_account_page(client, org):
+    person = member_of(org)
+    client.force_login(person)
+    expected = [*SIGNED_IN, "their latest data export", "whether they coordinate", "the regions they lead",
+                "their memberships", "those organisations", "their group memberships", "their digest preference"]
+
+    def add(n):
+        for _ in range(n):
+            join_request(OrganisationFactory(), user=person)
+
+    at_1_and_50(client, reverse("accounts:profile"), expected, add)
+
+
+def test_the_group_list(client):
+    def add(n):
+        for _ in range(n):
+            GroupFactory()
+
+    at_1_and_50(client, reverse("network:groups"), ["groups with member counts"], add)
+
+
+def test_a_group_page(client, org):
+    group = GroupFactory(kind=Group.Kind.THEMATIC)
+    person = member_of(org)
+    join(group, person)
+    client.force_login(person)
+
+    def add(n):
+        for _ in range(n):
+            thread_in(group, person)
+
+    expected = ["the group", *SIGNED_IN, "whether they coordinate", "whether they lead the group",
+                "their membership of it", "its leads (names)", "its newest discussions", "its coming events",
+                "its members, with their names"]
+    at_1_and_50(client, reverse("network:group", args=[group.slug]), expected, add)
+
+
+def test_the_digest_list(client):
+    person = coordinator()
+    client.force_login(person)
+
+    def add(n):
+        for i in range(n):
+            Digest.objects.create(subject=f"News {i}", created_by=person, created_at=timezone.now())
+
+    at_1_and_50(client, reverse("network:digests"), [*SIGNED_IN, "whether they coordinate", "digests"], add)
+
