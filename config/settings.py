@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "evidence",
     "casestudies",
     "network",
+    "insight",
 ]
 
 MIDDLEWARE = [

@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("anchors.urls")),
     path("", include("casestudies.urls")),
     path("", include("network.urls")),
+    path("", include("insight.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,289 @@
+"""The tables behind the insight page. Each is worked out by the database in a fixed number of
+queries (GROUP BY and conditional counts), whatever the number of rows behind it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from anchors.models import Membership, Organisation, Pillar, Region, is_coordinator, lead_region_ids
+from casestudies.models import CaseStudy, Transition
+from casestudies.search import facet_summary
+from network.models import Delivery, Digest, DigestPreference
+
+from .charts import Chart, bar_chart, format_number, line_chart
+from .db import Percentile, SecondsBetween
+
+MONTHS = 12
+DIGESTS = 12
+DAY = 86400.0
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    summary: str
+    columns: list[str]
+    rows: list[list]
+    chart: Chart | None = None
+    private: bool = False
+
+    @property
+    def display_rows(self) -> list[list[str]]:
+        return [[format_number(c) if isinstance(c, int | float) else c for c in row] for row in self.rows]
+
+    @property
+    def cells(self) -> list[list[tuple[str, str]]]:
+        """Each row as (column heading, shown value) pairs, for the responsive table."""
+        return [list(zip(self.columns, row, strict=True)) for row in self.display_rows]
+
+
+def can_see_moderation(user) -> bool:
+    """Moderation and delivery detail is for the people who moderate and send: regional leads
+    and coordinators. Everyone else sees the public tables."""
+    return is_coordinator(user) or bool(lead_region_ids(user))
+
+
+def month_starts(count: int = MONTHS, *, today: dt.date | None = None) -> list[dt.date]:
+    """The first day of each of the last `count` months, oldest first, this month last."""
+    today = today or timezone.localdate()
+    year, month = today.year, today.month
+    starts = []
+    for _ in range(count):
+        starts.append(dt.date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return starts[::-1]
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _aware(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def _month_label(day: dt.date) -> str:
+    return day.strftime("%b %Y")
+
+
+# --- Case studies ------------------------------------------------------------------------------
+
+
+def case_studies_by_pillar() -> Table:
+    counts = facet_summary()["pillars"]  # cached counts over every published case study
+    rows = [[p.name, counts.get(p.pk, 0)] for p in Pillar.objects.all()]
+    total = facet_summary()["total"]
+    top = max(rows, key=lambda r: r[1], default=None)
+    summary = f"{format_number(total)} case studies are published. A case study can belong to more than one pillar."
+    if top and top[1]:
+        summary += f" {top[0]} has the most, with {format_number(top[1])}."
+    return Table(
+        key="case-studies-by-pillar", title="Published case studies by pillar", summary=summary,
+        columns=["Pillar", "Published case studies"], rows=rows,
+        chart=bar_chart(id="chart-pillar", title="Published case studies by pillar",
+                        description=summary, items=[(r[0], r[1]) for r in rows],
+                        axis_label="Published case studies"),
+    )
+
+
+def case_studies_by_region() -> Table:
+    counts = facet_summary()["regions"]
+    rows = [[r.name, counts.get(r.pk, 0)] for r in Region.objects.all()]
+    top = max(rows, key=lambda r: r[1], default=None)
+    summary = "Published case studies by the region of the organisation that wrote them."
+    if top and top[1]:
+        summary += f" {top[0]} has the most, with {format_number(top[1])}."
+    return Table(
+        key="case-studies-by-region", title="Published case studies by region", summary=summary,
+        columns=["Region", "Published case studies"], rows=rows,
+        chart=bar_chart(id="chart-region", title="Published case studies by region",
+                        description=summary, items=[(r[0], r[1]) for r in rows],
+                        axis_label="Published case studies"),
+    )
+
+
+# --- Moderation ------------------------------------------------------------------------------
+
+
+def _decisions(since: dt.datetime):
+    """Moderators' decisions since `since`, each with the time its submission was made."""
+    submitted = Transition.objects.filter(
+        case_study=OuterRef("case_study"), action="submitted", at__lte=OuterRef("at")
+    ).order_by("-at", "-pk").values("at")[:1]
+    return (
+        Transition.objects.filter(
+            from_status=CaseStudy.Status.SUBMITTED,
+            action__in=["published", "changes_requested", "rejected"],
+            at__gte=since,
+        )
+        .annotate(submitted_at=Subquery(submitted))
+        .filter(submitted_at__isnull=False)
+        .annotate(month=TruncMonth("at"), waited=SecondsBetween(F("at"), F("submitted_at")))
+    )
+
+
+def moderation_times(months: int = MONTHS) -> Table:
+    """Submitted to decided, per region per month: how many decisions, the median and the
+    90th percentile wait in days. Two queries: per region and month, and the network's line."""
+    starts = month_starts(months)
+    decisions = _decisions(_aware(starts[0]))
+    per_region = (
+        decisions.values("case_study__organisation__region__name", "month")
+        .annotate(n=Count("pk"), median=Percentile("waited", 0.5), p90=Percentile("waited", 0.9))
+        .order_by("month", "case_study__organisation__region__name")
+    )
+    network = {
+        _as_date(row["month"]): row
+        for row in decisions.values("month")
+        .annotate(median=Percentile("waited", 0.5), p90=Percentile("waited", 0.9))
+        .order_by("month")
+    }
+    rows = [
+        [_month_label(_as_date(r["month"])), r["case_study__organisation__region__name"], r["n"],
+         _days(r["median"]), _days(r["p90"])]
+        for r in per_region
+    ]
+    medians = [_days(network[m]["median"]) if m in network else None for m in starts]
+    p90s = [_days(network[m]["p90"]) if m in network else None for m in starts]
+    if rows:
+        recent = next((i for i in range(len(starts) - 1, -1, -1) if medians[i] is not None), None)
+        summary = (
+            f"How long case studies waited between being submitted and a moderator's decision, in days. "
+            f"In {_month_label(starts[recent])} half were decided within {format_number(medians[recent])} days "
+            f"and 9 in 10 within {format_number(p90s[recent])} days across the network."
+        )
+    else:
+        summary = f"No moderation decisions were made in the last {months} months."
+    return Table(
+        key="moderation-times", title="Time to a moderation decision", summary=summary,
+        columns=["Month", "Region", "Decisions", "Median wait (days)", "90th percentile wait (days)"],
+        rows=rows, private=True,
+        chart=line_chart(
+            id="chart-moderation", title="Days from submission to decision, across the network",
+            description=summary, x_labels=[_month_label(m) for m in starts],
+            series=[("Median", medians), ("90th percentile", p90s)], y_axis_label="Days",
+        ),
+    )
+
+
+def _as_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+def _days(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / DAY, 1)
+
+
+# --- Membership ------------------------------------------------------------------------------
+
+
+def membership_growth(months: int = MONTHS) -> Table:
+    """At the end of each month: organisations verified, and people with an active membership.
+    One conditional count per month, so two queries whatever the size of the network."""
+    starts = month_starts(months)
+    ends = {f"m{i}": _aware(_next_month(day)) for i, day in enumerate(starts)}
+    organisations = Organisation.objects.filter(
+        status=Organisation.Status.VERIFIED, decided_at__isnull=False
+    ).aggregate(**{key: Count("pk", filter=Q(decided_at__lt=end)) for key, end in ends.items()})
+    memberships = (
+        Membership.objects.filter(
+            status__in=[Membership.Status.ACTIVE, Membership.Status.LEFT, Membership.Status.REMOVED]
+        )
+        .alias(started=Coalesce("decided_at", "requested_at"))
+        .aggregate(**{
+            key: Count("user", distinct=True,
+                       filter=Q(started__lt=end) & (Q(ended_at__isnull=True) | Q(ended_at__gte=end)))
+            for key, end in ends.items()
+        })
+    )
+    rows = [[_month_label(day), organisations[f"m{i}"], memberships[f"m{i}"]] for i, day in enumerate(starts)]
+    first, last = rows[0], rows[-1]
+    summary = (
+        f"At the end of {last[0]}, {format_number(last[1])} organisations were verified members and "
+        f"{format_number(last[2])} people had an active membership, against {format_number(first[1])} and "
+        f"{format_number(first[2])} at the end of {first[0]}."
+    )
+    return Table(
+        key="membership-growth", title="Membership growth", summary=summary,
+        columns=["Month", "Organisations verified", "People with an active membership"], rows=rows,
+        chart=line_chart(
+            id="chart-membership", title="Verified organisations and people with an active membership",
+            description=summary, x_labels=[r[0] for r in rows],
+            series=[("People", [r[2] for r in rows]), ("Organisations", [r[1] for r in rows])],
+            y_axis_label="Number at the end of the month",
+        ),
+    )
+
+
+# --- Digests ----------------------------------------------------------------------------------
+
+
+def digest_reach(limit: int = DIGESTS) -> Table:
+    """The latest digests sent: messages sent and failed, and how many of the people they went
+    to have since turned that kind of digest off (the site keeps no date for unsubscribing)."""
+    unsubscribed = Q(
+        kind=Digest.Kind.PERSONAL,
+        deliveries__recipient__digest_preference__frequency=DigestPreference.Frequency.NEVER,
+    ) | Q(
+        kind=Digest.Kind.COORDINATOR,
+        deliveries__recipient__digest_preference__coordinator_digests=False,
+    )
+    digests = (
+        Digest.objects.filter(status__in=[Digest.Status.SENDING, Digest.Status.SENT])
+        .annotate(
+            sent=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.SENT)),
+            failed=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.FAILED)),
+            unsubscribed=Count("deliveries", filter=unsubscribed),
+        )
+        .order_by(F("started_at").desc(nulls_last=True), "-pk")
+        .only("pk", "subject", "kind", "started_at")[:limit]
+    )
+    rows = [
+        [d.subject, d.get_kind_display(),
+         timezone.localtime(d.started_at).strftime("%-d %b %Y") if d.started_at else "",
+         d.sent, d.failed, d.unsubscribed]
+        for d in digests
+    ]
+    if rows:
+        sent, failed = sum(r[3] for r in rows), sum(r[4] for r in rows)
+        summary = (
+            f"The latest {len(rows)} digests reached {format_number(sent)} inboxes; "
+            f"{format_number(failed)} messages could not be delivered."
+        )
+    else:
+        summary = "No digests have been sent yet."
+    return Table(
+        key="digest-reach", title="Digest reach", summary=summary,
+        columns=["Digest", "Kind", "Sending started", "Sent", "Failed", "Recipients since unsubscribed"],
+        rows=rows, private=True,
+        chart=bar_chart(id="chart-digests", title="Messages sent per digest", description=summary,
+                        items=[(r[0], r[3]) for r in rows], axis_label="Messages sent") if rows else None,
+    )
+
+
+# --- Which tables whom -----------------------------------------------------------------------
+
+TABLES: dict[str, tuple[Callable[[], Table], bool]] = {
+    # key: (builder, private to leads and coordinators)
+    "case-studies-by-pillar": (case_studies_by_pillar, False),
+    "case-studies-by-region": (case_studies_by_region, False),
+    "membership-growth": (membership_growth, False),
+    "moderation-times": (moderation_times, True),
+    "digest-reach": (digest_reach, True),
+}
+
+
+def tables_for(user) -> list[Table]:
+    detail = can_see_moderation(user)
+    return [build() for build, private in TABLES.values() if detail or not private]
