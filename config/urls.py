@@ -36,6 +36,7 @@ urlpatterns = [
     path("account/", include("allauth.urls")),
     # Each app names its own top-level paths (members/, case-studies/, groups/, digests/...).
     path("", include("anchors.urls")),
+    path("", include("evidence.urls")),
     path("", include("casestudies.urls")),
     path("", include("network.urls")),
     path("", include("insight.urls")),

@@ -275,3 +275,15 @@ def test_a_short_name_does_not_sweep_away_other_peoples_email(client):
     client.force_login(member)
     assert client.post("/account/delete/", {"password": PASSWORD})["Location"] == "/account/deleted/"
     assert OutgoingEmail.objects.filter(pk=kept.pk).exists()
+
+
+def test_visitors_no_longer_see_their_name_on_a_cached_case_study_page(client, person, committed):
+    visitor = Client()
+    page = person.case_study.get_absolute_url()
+    assert "Philippa Quillfeather" in visitor.get(page).content.decode()
+    assert "Philippa Quillfeather" in visitor.get(page).content.decode()  # now from the cache
+
+    client.force_login(person.user)
+    with committed():
+        client.post("/account/delete/", {"password": PASSWORD})
+    assert "Philippa Quillfeather" not in visitor.get(page).content.decode()
