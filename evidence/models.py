@@ -135,6 +135,14 @@ class CommitmentQuerySet(models.QuerySet):
     def open(self) -> CommitmentQuerySet:
         return self.filter(is_open=True)
 
+    def annotate_signatories(self) -> CommitmentQuerySet:
+        """Adds `signatories`: how many verified organisations signed."""
+        return self.annotate(
+            signatories=models.Count(
+                "signatures", filter=Q(signatures__organisation__status=Organisation.Status.VERIFIED), distinct=True
+            )
+        )
+
 
 class Commitment(models.Model):
     """A promise organisations sign, defined by coordinators as data: a target for one standard
