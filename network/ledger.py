@@ -48,6 +48,7 @@ SEND_BATCH = 10
 # How long a scheduler lock held in the cache lives if its holder dies without releasing it.
 LOCK_TIMEOUT = 600
 
+# Queues one chunk of delivery ids; returns False when the broker would not take it.
 QueueChunk = Callable[[list[int]], object]
 BUSY = (Delivery.Status.QUEUED, Delivery.Status.SENDING)
 
@@ -173,11 +174,18 @@ def fan_out(digest_id: int, *, queue: QueueChunk, now: datetime | None = None) -
         )
         Delivery.objects.filter(pk__in=ids).update(dispatched_at=now)
     chunks = chunked(ids)
-    for chunk in chunks:
-        queue(chunk)
+    queue_chunks(chunks, queue=queue)
     if not chunks:
         finish_if_done(digest_id)
     return len(chunks)
+
+
+def queue_chunks(chunks: list[list[int]], *, queue: QueueChunk) -> None:
+    """Queue each chunk. A chunk the broker would not take (`queue` returned False) loses its
+    mark, so the next sweep queues it again rather than waiting a lease for a task that never was."""
+    refused = [pk for chunk in chunks if queue(chunk) is False for pk in chunk]
+    if refused:
+        Delivery.objects.filter(pk__in=refused, status=Delivery.Status.QUEUED).update(dispatched_at=None)
 
 
 def mark_dispatched(delivery_ids: list[int], *, now: datetime | None = None) -> None:

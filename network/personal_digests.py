@@ -16,7 +16,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from .ledger import QueueChunk, chunked, finish_if_done, scheduler_lock
+from .ledger import QueueChunk, chunked, finish_if_done, queue_chunks, scheduler_lock
 from .models import Delivery, Digest, DigestedItem, DigestPreference
 from .selectors import personal_candidate_ids, personal_items_for, personal_run_time
 
@@ -99,5 +99,5 @@ def personal_chunk_write(*, digest_id: int, user_ids: list[int], now: datetime, 
         DigestPreference.objects.filter(user_id__in=people).update(last_personal_digest_at=now)
         Digest.objects.filter(pk=digest_id).update(status=Digest.Status.SENDING, finished_at=None)
         ids = [row.pk for row in rows]
-        transaction.on_commit(lambda: [queue(chunk) for chunk in chunked(ids)])
+        transaction.on_commit(lambda: queue_chunks(chunked(ids), queue=queue))
     return len(rows)

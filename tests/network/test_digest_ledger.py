@@ -203,3 +203,22 @@ def test_two_chunks_for_the_same_person_write_one_row(django_capture_on_commit_c
         assert personal_chunk_write(digest_id=run.pk, user_ids=[reader.pk], now=MONDAY_8AM, queue=tasks.queue_chunk) == 0
     assert len(mail.outbox) == 1
     assert DigestedItem.objects.filter(user=reader).count() == 1
+
+
+def test_rows_the_broker_would_not_take_are_queued_by_the_next_sweep_not_a_lease_later():
+    people = [member_of(OrganisationFactory()) for _ in range(2)]
+    digest = sending_digest()
+    for person in people:
+        Delivery.objects.create(digest=digest, recipient=person)
+    refused: list[list[int]] = []
+
+    def broker_down(ids):
+        refused.append(ids)
+        return False  # as resilience.broker.safe_delay answers when the broker is unreachable
+
+    assert ledger.fan_out(digest.pk, queue=broker_down) == 1
+    assert set(digest.deliveries.values_list("dispatched_at", flat=True)) == {None}
+    ledger.dispatch_due(queue=tasks.send_chunk.delay)  # the broker is back
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
+    digest.refresh_from_db()
+    assert digest.status == Digest.Status.SENT
