@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "casestudies",
     "network",
     "insight",
+    "rest_framework",
+    "drf_spectacular",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -274,6 +277,40 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
     }
+}
+
+# --- Open data API (api/) ---------------------------------------------------------------------
+
+# Read-only and anonymous: nobody signs in to the API, so it can only ever show what a visitor
+# sees. Limits count per client address in the default cache, which every process shares.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "api.renderers.CSVRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"client": env.str("API_RATE", default="120/minute")},
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0 if DEBUG else 1),
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Anchors Learning Network open data",
+    "DESCRIPTION": (
+        "Published case studies, member organisations, standard measures and published annual "
+        "figures from the Anchors Learning Network. Read-only. Contains public sector information "
+        "licensed under the Open Government Licence v3.0."
+    ),
+    "VERSION": "1",
+    "LICENSE": {
+        "name": "Open Government Licence v3.0",
+        "url": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+    },
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": False,
 }
 
 # --- Logging ---------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("casestudies.urls")),
     path("", include("network.urls")),
     path("", include("insight.urls")),
+    path("", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,39 @@
+"""Every error answers JSON: {"status": 404, "error": "Not found", "detail": "..."}."""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+from rest_framework import exceptions
+from rest_framework.views import exception_handler as drf_exception_handler
+
+MESSAGES = {
+    400: "Bad request",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    429: "Too many requests",
+}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, exceptions.NotFound) and str(exc.detail) in ("Not found.", "Invalid page."):
+        exc = exceptions.NotFound("There is nothing at this address, or the page number is past the end.")
+    if isinstance(exc, exceptions.Throttled):
+        exc.detail = (
+            f"Too many requests from your address. Try again in {exc.wait or 1:.0f} seconds."
+            if exc.wait is not None else "Too many requests from your address. Try again shortly."
+        )
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        detail = response.data.get("detail", response.data) if isinstance(response.data, dict) else response.data
+        response.data = {"status": response.status_code, "error": MESSAGES.get(response.status_code, "Error"),
+                         "detail": detail}
+    return response
+
+
+def not_found(request, *args, **kwargs):
+    """Any address under /api/ that is not an endpoint."""
+    return JsonResponse(
+        {"status": 404, "error": "Not found", "detail": "There is no endpoint at this address. See /api/v1/."},
+        status=404,
+    )
