@@ -150,7 +150,9 @@ def _has_errors(value) -> bool:
 
 
 def page_has_form_errors(context) -> bool:
-    return any(_has_errors(value) for value in context.flatten().values())
+    # Never touch the lazy csrf_token: evaluating it sets a CSRF cookie on every page, which
+    # would keep visitors' pages out of the page cache.
+    return any(_has_errors(value) for key, value in context.flatten().items() if key != "csrf_token")
 
 
 class ErrorTitleNode(template.Node):
