@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 import sitecache
+from resilience.broker import safe_delay
 
 from . import mail, personal_data
 from .models import DataExport, User
@@ -79,7 +80,8 @@ def data_export_request(*, user: User, by: User) -> DataExport:
 
         from .tasks import build_data_export
 
-        transaction.on_commit(lambda: build_data_export.delay(export.pk))
+        # With the broker down the export stays 'preparing' and the requeue task queues it again.
+        transaction.on_commit(lambda: safe_delay(build_data_export, export.pk))
     return export
 
 

@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.SignInNeedsRateLimitsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -115,10 +116,12 @@ if not REDIS_URL and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
 
 # allauth's rate limits count in this cache, so every process must share it: Redis whenever
 # one is configured. The in-memory cache is only for the single-process `make run`.
+# While Redis is down or hung the cache answers "nothing cached" after a short timeout (pages
+# stay up) and sign-in pauses with a clear page (see resilience/cache.py).
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "resilience.cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="anchors"),
         }
@@ -138,7 +141,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # Redis redelivers an unacknowledged task after this many seconds; nothing in the project
 # schedules an ETA or countdown anywhere near it (send times are stored and polled by beat).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A hung broker holds a request for seconds, not forever: connecting gives up after 2 s, and
+# any reply overdue by 5 s is an error. The worker's BRPOP waits 1 s on the server, well inside.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {
     "network-due-digests": {"task": "network.dispatch_due_digests", "schedule": 60.0},
@@ -149,6 +154,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
     },
     "accounts-expire-data-exports": {"task": "accounts.expire_data_exports", "schedule": 3600.0},
+    # Data exports whose build task was lost (broker down when they were asked for).
+    "accounts-requeue-data-exports": {"task": "accounts.requeue_data_exports", "schedule": 300.0},
 }
 
 # --- Accounts --------------------------------------------------------------------------------

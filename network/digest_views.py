@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from anchors.models import is_coordinator
+from resilience.broker import safe_delay
 
 from . import digests, forms, services, tasks
 from .models import Delivery, Digest, DigestPreference
@@ -132,7 +133,7 @@ def digest_test(request: HttpRequest, pk: int) -> HttpResponse:
     _coordinator(request)
     digest = _coordinator_digest(pk)
     digest_id, user_id = digest.pk, request.user.pk
-    transaction.on_commit(lambda: tasks.send_test_digest.delay(digest_id, user_id))
+    transaction.on_commit(lambda: safe_delay(tasks.send_test_digest, digest_id, user_id))
     messages.success(request, f"A test copy has been sent to {request.user.email}.")
     return redirect(digest)
 
