@@ -11,8 +11,10 @@ Costs are bounded so that pages stay fast at 100,000 case studies:
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass, field
+from functools import reduce
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.cache import cache
@@ -20,14 +22,12 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
     BooleanField,
-    Case,
     Count,
     F,
     Q,
     QuerySet,
     TextField,
     Value,
-    When,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
@@ -103,29 +103,114 @@ def _pillars_filter(slugs: list[str]) -> Q:
     return Q(pk__in=CaseStudy.pillars.through.objects.filter(pillar_id__in=pillar_ids).values("casestudy_id"))
 
 
-def _text_filter(q: str) -> tuple[Q, SearchQuery | None]:
+def _text_filter(q: str) -> tuple[Q, SearchQuery | TextMatch]:
     if is_postgres():
         query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
         return Q(search_vector=query), query
-    # SQLite: every word must appear, "-word" must not; quotes keep a phrase together.
-    condition = Q()
-    for negate, phrase in _words(q):
-        term = Q(search_vector__contains=phrase.lower())
-        condition &= ~term if negate else term
-    return condition, None
+    match = TextMatch.from_websearch(q)
+    # The index is searched in a sub-select, so every other filter still applies to the hits.
+    conditions = []
+    if match.wanted:
+        conditions.append(Q(pk__in=RawSQL(FTS_FOUND, (match.wanted,))))  # noqa: S611 (fixed SQL)
+    for unwanted in match.excluding:
+        conditions.append(~Q(pk__in=RawSQL(FTS_FOUND, (unwanted,))))  # noqa: S611 (fixed SQL)
+    # No words left (only stop words or punctuation): nothing matches, as on PostgreSQL.
+    return reduce(operator.or_, conditions, Q(pk__in=[])), match
 
 
-def _words(q: str) -> list[tuple[bool, str]]:
-    words = []
-    for quoted_neg, quoted, neg, word in re.findall(r'(-?)"([^"]+)"|(-?)([^\s"]+)', q):
-        if quoted:
-            words.append((bool(quoted_neg), quoted))
-        elif word.lower() != "or":
-            words.append((bool(neg), word))
-    return words
+# --- SQLite: FTS5 --------------------------------------------------------------------------------
+
+# casestudies_casestudy_fts is the external-content FTS5 table that migration 0004_sqlite_fts
+# creates and its triggers keep in step with casestudies_casestudy (SQLite only). The words to
+# match always travel as a parameter.
+FTS_FOUND = "SELECT rowid FROM casestudies_casestudy_fts WHERE casestudies_casestudy_fts MATCH %s"
+# bm25() weights in the index's column order (title, summary, the five sections), in the
+# proportions PostgreSQL's ts_rank gives weights A, B and C (1.0, 0.4, 0.2).
+FTS_SCORES = (
+    "SELECT rowid, bm25(casestudies_casestudy_fts, 10.0, 4.0, 2.0, 2.0, 2.0, 2.0, 2.0) "
+    "FROM casestudies_casestudy_fts WHERE casestudies_casestudy_fts MATCH %s AND rowid BETWEEN %s AND %s"
+)
+FTS_SNIPPET = (
+    "SELECT snippet(casestudies_casestudy_fts, -1, '<mark>', '</mark>', '…', 32) "
+    "FROM casestudies_casestudy_fts WHERE casestudies_casestudy_fts MATCH %s "
+    "AND casestudies_casestudy_fts.rowid = casestudies_casestudy.id"
+)
+# Snippets come from the columns the PostgreSQL headline reads.
+FTS_SNIPPET_COLUMNS = "{summary context approach outcomes}"
+# PostgreSQL's English stop words: websearch_to_tsquery drops them outside quotes, so do we.
+STOP_WORDS = frozenset({
+    "i", "me", "my", "myself", "we", "our", "ours", "ourselves", "you", "your", "yours",
+    "yourself", "yourselves", "he", "him", "his", "himself", "she", "her", "hers", "herself",
+    "it", "its", "itself", "they", "them", "their", "theirs", "themselves", "what", "which",
+    "who", "whom", "this", "that", "these", "those", "am", "is", "are", "was", "were", "be",
+    "been", "being", "have", "has", "had", "having", "do", "does", "did", "doing", "a", "an",
+    "the", "and", "but", "if", "or", "because", "as", "until", "while", "of", "at", "by",
+    "for", "with", "about", "against", "between", "into", "through", "during", "before",
+    "after", "above", "below", "to", "from", "up", "down", "in", "out", "on", "off", "over",
+    "under", "again", "further", "then", "once", "here", "there", "when", "where", "why",
+    "how", "all", "any", "both", "each", "few", "more", "most", "other", "some", "such", "no",
+    "nor", "not", "only", "own", "same", "so", "than", "too", "very", "s", "t", "can", "will",
+    "just", "don", "should", "now",
+})
+# A word, a "quoted phrase" (its closing quote optional, as PostgreSQL allows), each maybe after
+# a minus sign.
+QUERY_PART = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
+WORD_BREAK = re.compile(r"[^\w'’.@/-]+")
 
 
-def filtered(filters: Filters) -> tuple[QuerySet, SearchQuery | None]:
+@dataclass(frozen=True)
+class TextMatch:
+    """The websearch syntax PostgreSQL reads (words all required, "a phrase", -word to exclude,
+    `or` between alternatives), written as FTS5 MATCH expressions.
+
+    Every word and phrase goes inside double quotes, where FTS5 sees only text to tokenise, so
+    nothing a person types (`*`, `^`, `:`, `NEAR(`, `AND`, brackets) is ever read as FTS5 syntax."""
+
+    wanted: str = ""  # the alternatives that name something to find, or "" when none does
+    excluding: tuple[str, ...] = ()  # one per alternative made only of -words: what it rules out
+    phrases: tuple[str, ...] = ()  # every word and phrase to find, for snippets
+
+    @classmethod
+    def from_websearch(cls, q: str) -> TextMatch:
+        wanted, excluding, phrases = [], [], []
+        for alternative in _alternatives(q):
+            found = [phrase for negated, phrase in alternative if not negated]
+            unwanted = [phrase for negated, phrase in alternative if negated]
+            phrases += found
+            if found:
+                expression = " AND ".join(found)
+                if unwanted:
+                    expression = f"({expression}) NOT ({' OR '.join(unwanted)})"
+                wanted.append(f"({expression})")
+            else:
+                excluding.append(" OR ".join(unwanted))
+        return cls(wanted=" OR ".join(wanted), excluding=tuple(excluding), phrases=tuple(phrases))
+
+
+def _alternatives(q: str) -> list[list[tuple[bool, str]]]:
+    """The query's alternatives (split at `or`), each a list of (negated, quoted FTS5 phrase)."""
+    alternatives = [[]]
+    for quoted_minus, quoted, minus, word in QUERY_PART.findall(q):
+        if not word:
+            terms = [(bool(quoted_minus), quoted)]
+        elif word.lower() == "or" and not minus:
+            alternatives.append([])
+            continue
+        else:
+            # As PostgreSQL's parser reads `title:laundry` or `NEAR(misses`: two words, the minus
+            # applying to the first; `x-y`, `o'neill` and `nhs.uk` stay one, a phrase for FTS5.
+            pieces = [piece for piece in WORD_BREAK.split(word) if piece]
+            terms = [(bool(minus) and i == 0, piece) for i, piece in enumerate(pieces)]
+        for negated, text in terms:
+            tokens = re.findall(r"[^\W_]+", text.lower())
+            if not tokens or all(token in STOP_WORDS for token in tokens):
+                # PostgreSQL drops these; FTS5 would match nothing for a phrase with no tokens.
+                continue
+            alternatives[-1].append((negated, '"' + text.replace('"', '""') + '"'))
+    return [alternative for alternative in alternatives if alternative]
+
+
+def filtered(filters: Filters) -> tuple[QuerySet, SearchQuery | TextMatch | None]:
     qs = CaseStudy.objects.published()
     if filters.pillars:
         qs = qs.filter(_pillars_filter(filters.pillars))
@@ -193,19 +278,7 @@ def search(filters: Filters, page_number) -> Results:
     ids = list(page.object_list)
     rows = CaseStudy.objects.filter(pk__in=ids).for_cards()
     if query is not None:
-        rows = rows.annotate(
-            snippet=SearchHeadline(
-                Concat("summary", Value(" "), "context", Value(" "), "approach", Value(" "), "outcomes",
-                       output_field=TextField()),
-                query,
-                config=SEARCH_CONFIG,
-                start_sel="<mark>",
-                stop_sel="</mark>",
-                max_words=35,
-                min_words=15,
-                max_fragments=2,
-            )
-        )
+        rows = rows.annotate(snippet=_snippet(query))
     by_id = {cs.pk: cs for cs in rows}
     return Results(
         page=page,
@@ -226,14 +299,51 @@ def _among(qs: QuerySet, column: str, ids: list[int] | QuerySet) -> QuerySet:
     return qs.filter(**{f"{column}__in": ids})
 
 
-def _by_relevance(hits: list[int], query: SearchQuery | None, q: str):
+def _by_relevance(hits: list[int], query: SearchQuery | TextMatch, q: str):
     """Order the bounded list of matches by relevance (title > summary > sections)."""
+    if isinstance(query, TextMatch):
+        return _by_bm25(hits, query)
     candidates = _among(CaseStudy.objects.all(), "id", hits)
-    if query is not None:
-        ranked = candidates.annotate(rank=SearchRank(F("search_vector"), query))
-    else:  # SQLite: a title match first
-        ranked = candidates.annotate(rank=Case(When(title__icontains=q, then=Value(1)), default=Value(0)))
+    ranked = candidates.annotate(rank=SearchRank(F("search_vector"), query))
     return ranked.order_by("-rank", "-published_at", "-pk").values_list("pk", flat=True)
+
+
+def _by_bm25(hits: list[int], match: TextMatch) -> list[int]:
+    """SQLite: the hits (newest first) reordered by FTS5's bm25 score, best first; those found
+    only by an alternative of -words have no score and come last, newest first.
+
+    Scored over the span of the hits' ids, not `rowid IN (...)`: FTS5 would run the search again
+    for every id in the list, a second for a common word at 100,000 rows."""
+    if not match.wanted or not hits:
+        return hits
+    with connection.cursor() as cursor:
+        cursor.execute(FTS_SCORES, (match.wanted, min(hits), max(hits)))
+        scores = dict(cursor.fetchall())
+    # bm25() is negative, lower is better; sorted() is stable, so equal scores stay newest first.
+    return sorted(hits, key=lambda pk: scores.get(pk, 0.0))
+
+
+def _snippet(query: SearchQuery | TextMatch):
+    """A passage of the summary and sections with the words found between <mark> tags (the
+    `snippet` template filter escapes everything else)."""
+    if isinstance(query, SearchQuery):
+        return SearchHeadline(
+            Concat("summary", Value(" "), "context", Value(" "), "approach", Value(" "), "outcomes",
+                   output_field=TextField()),
+            query,
+            config=SEARCH_CONFIG,
+            start_sel="<mark>",
+            stop_sel="</mark>",
+            max_words=35,
+            min_words=15,
+            max_fragments=2,
+        )
+    if not query.phrases:
+        return Value("", output_field=TextField())
+    # Any word found, only in these columns, so that snippet() picks the best of them; a case
+    # study found by its title alone has no snippet and its card shows the summary.
+    words = f"{FTS_SNIPPET_COLUMNS} : ({' OR '.join(query.phrases)})"
+    return RawSQL(FTS_SNIPPET, (words,), output_field=TextField())  # noqa: S611 (fixed SQL)
 
 
 # --- Facets ------------------------------------------------------------------------------------
