@@ -10,13 +10,17 @@ from datetime import datetime
 from celery import shared_task
 from django.utils import timezone
 
+from resilience.broker import safe_delay
+
 from . import digest_mail, ledger, personal_digests
 
 TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
 
 
-def queue_chunk(delivery_ids: list[int]) -> None:
-    send_chunk.delay(delivery_ids)
+def queue_chunk(delivery_ids: list[int]) -> bool:
+    # With the broker down the rows stay queued and the sweep queues them again (False tells
+    # the ledger so, and it leaves them for the next sweep).
+    return safe_delay(send_chunk, delivery_ids)
 
 
 def queue_people(digest_id: int, user_ids: list[int], now: str) -> None:
