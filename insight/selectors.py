@@ -16,6 +16,7 @@ from django.utils import timezone
 from anchors.models import Membership, Organisation, Pillar, Region, is_coordinator, lead_region_ids
 from casestudies.models import CaseStudy, Transition
 from casestudies.search import facet_summary
+from evidence.models import AnnualFigure, Commitment, StandardMeasure
 from network.models import Delivery, Digest, DigestPreference
 
 from .charts import Chart, bar_chart, format_number, line_chart
@@ -272,6 +273,66 @@ def digest_reach(limit: int = DIGESTS) -> Table:
     )
 
 
+# --- Evidence ---------------------------------------------------------------------------------
+
+
+def measures_covered() -> Table:
+    """How many verified organisations have published at least one figure for each measure."""
+    published_by_verified = Q(
+        figures__status=AnnualFigure.Status.PUBLISHED,
+        figures__organisation__status=Organisation.Status.VERIFIED,
+    )
+    measures = (
+        StandardMeasure.objects.annotate(
+            organisations=Count("figures__organisation", distinct=True, filter=published_by_verified)
+        )
+        .select_related("pillar")
+        .only("pk", "name", "pillar__name", "pillar__position", "position")
+    )
+    rows = [[m.name, m.pillar.name, m.organisations] for m in measures]
+    covered = sum(1 for r in rows if r[2])
+    summary = (
+        f"{covered} of {len(rows)} standard measures have published figures from at least one verified "
+        "organisation. The chart counts the organisations that have published any year's figure for each."
+    )
+    return Table(
+        key="measures-covered", title="Standard measures with published figures", summary=summary,
+        columns=["Measure", "Pillar", "Organisations with published figures"], rows=rows,
+        chart=bar_chart(id="chart-measures", title="Organisations with published figures, by measure",
+                        description=summary, items=[(r[0], r[2]) for r in rows],
+                        axis_label="Organisations with published figures") if rows else None,
+    )
+
+
+def commitments_covered() -> Table:
+    """Signatories per commitment (verified organisations only)."""
+    commitments = (
+        Commitment.objects.annotate(
+            signatories=Count(
+                "signatures", filter=Q(signatures__organisation__status=Organisation.Status.VERIFIED)
+            )
+        )
+        .select_related("measure")
+        .only("pk", "title", "target_value", "target_date", "measure__name", "measure__unit_kind")
+    )
+    rows = [
+        [c.title, c.measure.name, c.target_formatted, c.target_date.strftime("%-d %B %Y"), c.signatories]
+        for c in commitments
+    ]
+    if rows:
+        signed = sum(r[4] for r in rows)
+        summary = f"{format_number(signed)} signatures on {len(rows)} commitments from verified organisations."
+    else:
+        summary = "No commitments have been set yet."
+    return Table(
+        key="commitments-signed", title="Commitments and their signatories", summary=summary,
+        columns=["Commitment", "Measure", "Target", "By", "Signatories"], rows=rows,
+        chart=bar_chart(id="chart-commitments", title="Signatories per commitment", description=summary,
+                        items=[(r[0], r[4]) for r in rows], axis_label="Signatory organisations")
+        if rows else None,
+    )
+
+
 # --- Which tables whom -----------------------------------------------------------------------
 
 TABLES: dict[str, tuple[Callable[[], Table], bool]] = {
@@ -279,6 +340,8 @@ TABLES: dict[str, tuple[Callable[[], Table], bool]] = {
     "case-studies-by-pillar": (case_studies_by_pillar, False),
     "case-studies-by-region": (case_studies_by_region, False),
     "membership-growth": (membership_growth, False),
+    "measures-covered": (measures_covered, False),
+    "commitments-signed": (commitments_covered, False),
     "moderation-times": (moderation_times, True),
     "digest-reach": (digest_reach, True),
 }

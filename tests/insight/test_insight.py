@@ -17,9 +17,16 @@ from django.utils import timezone
 from anchors.models import Membership
 from casestudies.models import CaseStudy
 from casestudies.search import facet_summary
+from evidence.models import AnnualFigure, Commitment, CommitmentSignature, StandardMeasure
 from insight.charts import bar_chart, line_chart, nice_ticks
 from insight.db import percentile_cont
-from insight.selectors import _decisions, membership_growth, moderation_times
+from insight.selectors import (
+    _decisions,
+    commitments_covered,
+    measures_covered,
+    membership_growth,
+    moderation_times,
+)
 from insight.views import csv_cell
 from network.models import Delivery, Digest, DigestPreference
 from tests.anchors.factories import (
@@ -41,7 +48,10 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 PAGE = "/insight/"
-PUBLIC = ["Published case studies by pillar", "Published case studies by region", "Membership growth"]
+PUBLIC = [
+    "Published case studies by pillar", "Published case studies by region", "Membership growth",
+    "Standard measures with published figures", "Commitments and their signatories",
+]
 PRIVATE = ["Time to a moderation decision", "Digest reach"]
 
 
@@ -202,6 +212,43 @@ def test_digest_reach_counts_sent_failed_and_since_unsubscribed_per_digest(clien
     assert rows[1][3:] == ["2", "1", "1"]
 
 
+def _figure(organisation, slug, *, year=2024, status=AnnualFigure.Status.PUBLISHED):
+    return AnnualFigure.objects.create(organisation=organisation, measure=StandardMeasure.objects.get(slug=slug),
+                                       year=year, value=10, status=status)
+
+
+def test_measures_covered_count_verified_organisations_with_published_figures():
+    counted = OrganisationFactory()
+    _figure(counted, "local-spend-share", year=2023)
+    _figure(counted, "local-spend-share", year=2024)  # a second year is still one organisation
+    _figure(OrganisationFactory(), "local-spend-share")
+    _figure(OrganisationFactory(), "local-spend-share", status=AnnualFigure.Status.DRAFT)
+    _figure(OrganisationFactory(status="pending"), "local-spend-share")
+    _figure(counted, "local-spend")
+
+    rows = {row[0]: row[2] for row in measures_covered().rows}
+
+    assert rows[StandardMeasure.objects.get(slug="local-spend-share").name] == 2
+    assert rows[StandardMeasure.objects.get(slug="local-spend").name] == 1
+    assert sum(rows.values()) == 3
+
+
+def test_commitments_count_signatories_from_verified_organisations():
+    commitment = Commitment.objects.create(
+        title="Buy local", slug="buy-local", measure=StandardMeasure.objects.get(slug="local-spend-share"),
+        target_value=50, target_date=dt.date(2028, 3, 31),
+    )
+    Commitment.objects.create(title="Nobody yet", slug="nobody-yet", target_value=1,
+                              measure=StandardMeasure.objects.get(slug="local-spend"), target_date=dt.date(2029, 3, 31))
+    for organisation in (OrganisationFactory(), OrganisationFactory(), OrganisationFactory(status="pending")):
+        CommitmentSignature.objects.create(commitment=commitment, organisation=organisation)
+
+    table = commitments_covered()
+
+    assert table.rows[0] == ["Buy local", "Share of non-pay spend with local suppliers", "50%", "31 March 2028", 2]
+    assert table.rows[1][4] == 0
+
+
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1"])
 def test_csv_cells_that_a_spreadsheet_would_run_are_made_text(text):
     assert csv_cell(text) == "'" + text
@@ -220,8 +267,8 @@ def test_each_chart_is_an_image_with_a_title_and_description_and_a_table_beside_
     PublishedCaseStudyFactory()
     client.force_login(coordinator())
     text = client.get(PAGE).content.decode()
-    assert text.count('<svg class="app-chart" role="img" aria-labelledby="chart-') == 4
-    for chart_id in ["chart-pillar", "chart-region", "chart-membership", "chart-moderation"]:
+    assert text.count('<svg class="app-chart" role="img" aria-labelledby="chart-') == 5
+    for chart_id in ["chart-pillar", "chart-region", "chart-membership", "chart-measures", "chart-moderation"]:
         assert f'aria-labelledby="{chart_id}-title {chart_id}-desc"' in text
         assert f'<title id="{chart_id}-title">' in text
     assert "<script>" not in text and "style=" not in text
@@ -256,8 +303,14 @@ def test_percentile_interpolates_as_postgresql_does():
 
 def _network_of(n: int) -> None:
     now = timezone.now()
+    commitment, _ = Commitment.objects.get_or_create(
+        slug="buy-local", defaults={"title": "Buy local", "target_value": 50, "target_date": dt.date(2028, 3, 31),
+                                    "measure": StandardMeasure.objects.get(slug="local-spend-share")},
+    )
     for i in range(n):
         organisation = OrganisationFactory(decided_at=now - dt.timedelta(days=30 * (i % 12)))
+        _figure(organisation, "local-spend-share")
+        CommitmentSignature.objects.create(commitment=commitment, organisation=organisation)
         MembershipFactory(organisation=organisation, decided_at=now)
         PublishedCaseStudyFactory(organisation=organisation)
         _decided(organisation, submitted_at=now - dt.timedelta(days=i % 9 + 1), decided_at=now)
@@ -275,6 +328,8 @@ EXPECTED = [
     "people with an active membership at the end of each month",
     "moderation decisions per region and month",
     "moderation decisions across the network per month",
+    "standard measures with how many organisations published figures",
+    "commitments with their signatories",
     "digests with their sent, failed and unsubscribed counts",
 ]
 
