@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from functools import partial
 
 import filetype
@@ -14,6 +15,8 @@ from django.forms.formsets import (
 )
 
 from anchors.models import Organisation, Pillar
+from evidence.models import StandardMeasure
+from evidence.units import parse_value, unit_label
 
 from .markdown import validate_markdown
 from .models import SECTIONS
@@ -138,35 +141,96 @@ def initial_from_content(content: dict, partner_names: dict[int, str]) -> dict:
     return initial
 
 
+# Outcome values are at most 14 digits with 2 decimal places (OutcomeMeasure.value).
+MAX_OUTCOME_VALUE = Decimal("999999999999.99")
+
+
+def _free_number(text: str) -> Decimal | None:
+    """A number as people type it with a free-text unit ("420,000", "61.5"); None if it is not one."""
+    try:
+        number = Decimal(text.replace(",", "").strip())
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or abs(number) > MAX_OUTCOME_VALUE or number.as_tuple().exponent < -2:
+        return None
+    return number
+
+
 class MeasureForm(forms.Form):
-    measure = forms.CharField(max_length=200, required=False, help_text="For example, spend with local suppliers.")
-    value = forms.DecimalField(max_digits=14, decimal_places=2, required=False)
-    unit = forms.CharField(max_length=40, required=False, help_text="For example %, £, people.")
+    """One outcome row: either one of the network's standard measures, whose value is read and
+    checked by its unit kind (a percentage over 100 or money in a count is refused), or a
+    measure described in free text with its own unit, as before."""
+
+    standard_measure = forms.TypedChoiceField(
+        label="Standard measure", required=False, coerce=int, empty_value=None,
+        help_text="Choose one so your figure can be compared with other members', or leave it and describe the measure below.",
+    )
+    measure = forms.CharField(
+        max_length=200, required=False,
+        help_text="For example, spend with local suppliers. Leave empty to use the standard measure's name.",
+    )
+    value = forms.CharField(max_length=40, required=False)
+    unit = forms.CharField(
+        max_length=40, required=False, help_text="For example %, £, people. Not needed with a standard measure."
+    )
     period = forms.CharField(max_length=100, required=False)
-    baseline = forms.DecimalField(max_digits=14, decimal_places=2, required=False)
+    baseline = forms.CharField(max_length=40, required=False)
+
+    def __init__(self, *args, standard_measures: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.standard_measures = standard_measures or {}
+        self.fields["standard_measure"].choices = [("", "None: I will describe the measure")] + [
+            (pk, m.name) for pk, m in self.standard_measures.items()
+        ]
+
+    def _number(self, name: str, standard) -> Decimal | None:
+        text = (self.cleaned_data.get(name) or "").strip()
+        if not text:
+            return None
+        if standard is not None:
+            try:
+                return parse_value(text, standard.unit_kind)
+            except forms.ValidationError as error:
+                self.add_error(name, error)
+                return None
+        number = _free_number(text)
+        if number is None:
+            self.add_error(name, "Enter a number")
+        return number
 
     def clean(self):
         data = super().clean()
-        if any(data.get(f) not in (None, "") for f in ("measure", "value", "unit", "period", "baseline")):
+        standard = self.standard_measures.get(data.get("standard_measure"))
+        if not any(data.get(f) not in (None, "") for f in ("standard_measure", "measure", "value", "unit", "period", "baseline")):
+            return data
+        value, baseline = self._number("value", standard), self._number("baseline", standard)
+        if standard is not None:
+            data["measure"] = data.get("measure") or standard.name
+            data["unit"] = unit_label(standard.unit_kind)
+        else:
             if not data.get("measure"):
                 self.add_error("measure", "Enter what was measured")
-            if data.get("value") is None:
-                self.add_error("value", "Enter the value as a number")
             if not data.get("unit"):
                 self.add_error("unit", "Enter the unit")
+        if not (data.get("value") or "").strip():
+            self.add_error("value", "Enter the value as a number")
+        data["value"], data["baseline"] = value, baseline
         return data
 
     def as_content(self) -> dict | None:
         data = self.cleaned_data
         if not data.get("measure"):
             return None
-        return {
+        content = {
             "measure": data["measure"],
             "value": str(data["value"]),
             "unit": data["unit"],
             "period": data.get("period") or "",
             "baseline": "" if data.get("baseline") is None else str(data["baseline"]),
         }
+        if data.get("standard_measure"):
+            content["standard_measure"] = data["standard_measure"]
+        return content
 
 
 MAX_MEASURES = 30
@@ -181,6 +245,12 @@ class BaseMeasureFormSet(BaseFormSet):
         "The form was changed before it was sent, so nothing was saved. "
         "Check the outcome measures and the rest of the form, then save again."
     )
+
+    def get_form_kwargs(self, index):
+        # The standard measures are read once for the whole formset, not once per row.
+        if not hasattr(self, "_standard_measures"):
+            self._standard_measures = {m.pk: m for m in StandardMeasure.objects.all()}
+        return {**super().get_form_kwargs(index), "standard_measures": self._standard_measures}
 
     def total_form_count(self) -> int:
         if self.is_bound and not self.management_form.is_valid():

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from anchors.models import Organisation, can_moderate_region, is_member_of
+from evidence.models import StandardMeasure
 
 from . import emails
 from .caching import published_changed
@@ -80,6 +81,8 @@ def content_of(case_study: CaseStudy) -> dict:
             "unit": m.unit,
             "period": m.period,
             "baseline": "" if m.baseline is None else str(m.baseline),
+            # Only when set, so content saved before standard measures existed compares equal.
+            **({"standard_measure": m.standard_measure_id} if m.standard_measure_id else {}),
         }
         for m in case_study.measures.all()
     ]
@@ -108,11 +111,15 @@ def _apply_content(case_study: CaseStudy, content: dict) -> None:
         case_study.tags.set(content["tags"], clear=True)
     if "measures" in content:
         case_study.measures.all().delete()
+        # A revision may name a standard measure removed since: the outcome keeps its own words.
+        wanted = {m.get("standard_measure") for m in content["measures"]} - {None, ""}
+        standard = set(StandardMeasure.objects.filter(pk__in=wanted).values_list("pk", flat=True)) if wanted else set()
         OutcomeMeasure.objects.bulk_create(
             OutcomeMeasure(
                 case_study=case_study,
                 position=i,
                 measure=m["measure"],
+                standard_measure_id=m.get("standard_measure") if m.get("standard_measure") in standard else None,
                 value=Decimal(str(m["value"])),
                 unit=m["unit"],
                 period=m.get("period") or "",

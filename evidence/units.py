@@ -159,6 +159,4 @@ def format_free_text(value, unit: str = "") -> str:
         return f"{sign}£{format_number(number)}{joiner}{rest}"
     if unit == "%":
         return f"{sign}{format_number(number)}%"
-    if unit.lower() in ("tco2e", "tonnes co2e"):
-        return f"{sign}{format_number(number)} tCO2e"
     return f"{sign}{format_number(number)} {unit}".strip()

@@ -1,52 +1,22 @@
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from accounts.templatetags.nhsuk import nhsuk_error_summary
+from evidence.units import format_free_text
 
 from ..models import CaseStudy
 
 register = template.Library()
 
 
-MONEY_UNITS = {"£", "gbp", "pounds", "pounds sterling"}
-# Units written straight after a sum of money: £1.2m, £40k, £3bn.
-MONEY_SUFFIXES = {"k", "m", "bn"}
-
-
-def _number(value: Decimal, *, money: bool = False) -> str:
-    """Thousands separated; pence shown only when a sum of money is not whole pounds."""
-    if money and value != value.to_integral_value():
-        return f"{value:,.2f}"
-    text = f"{value:,.2f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 @register.filter
 def outcome_value(value, unit: str = "") -> str:
     """An outcome measure's value with its unit, the UK way: £420,000, £1,234.50, 61%,
-    1,200 people."""
-    if value is None or value == "":
-        return ""
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return f"{value} {unit}".strip()
-    unit = (unit or "").strip()
-    sign, number = ("-" if number < 0 else ""), abs(number)
-    if unit.lower() in MONEY_UNITS:
-        return f"{sign}£{_number(number, money=True)}"
-    if unit.startswith("£"):
-        rest = unit[1:].strip()
-        joiner = "" if rest.lower() in MONEY_SUFFIXES else " "
-        return f"{sign}£{_number(number)}{joiner}{rest}"
-    if unit == "%":
-        return f"{sign}{_number(number)}%"
-    return f"{sign}{_number(number)} {unit}".strip()
+    1,200 people. The same rules as the standard measures' values (`evidence.units`)."""
+    return format_free_text(value, unit)
 
 
 @register.filter
