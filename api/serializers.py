@@ -9,22 +9,24 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.mail import absolute_url
-from anchors.models import Organisation, Pillar
+from anchors.models import Organisation, Pillar, Region
 from casestudies.models import SECTIONS, CaseStudy, OutcomeMeasure
 from evidence import years
 from evidence.models import AnnualFigure, CommitmentSignature, StandardMeasure
 
 
-class RegionField(serializers.Field):
-    def to_representation(self, region):
-        return {"code": region.code, "name": region.name}
+class RegionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["code", "name"]
 
 
-class SiteLinkField(serializers.ReadOnlyField):
+@extend_schema_field(OpenApiTypes.URI)
+class SiteLinkField(serializers.Field):
     """The page on the site where a person reads the same thing."""
 
     def __init__(self, **kwargs):
-        super().__init__(source="*", **kwargs)
+        super().__init__(source="*", read_only=True, **kwargs)
 
     def to_representation(self, obj):
         return absolute_url(obj.get_absolute_url())
@@ -32,7 +34,7 @@ class SiteLinkField(serializers.ReadOnlyField):
 
 class OrganisationSummarySerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="slug")
-    region = RegionField()
+    region = RegionSerializer()
     type_label = serializers.CharField(source="get_type_display")
 
     class Meta:
