@@ -9,6 +9,10 @@ Two things keep a hung Redis from hanging every page: short socket timeouts, and
 a few seconds in which this process does not try Redis at all. A warning is logged at most once a
 minute per process.
 
+A delete or incr lost in an outage would leave a stale value behind if Redis comes back with its
+data (a network break, or a restart from its saved copy): the process remembers those keys and
+deletes them the first time Redis answers again, so the value is built afresh.
+
 What must not fail open (allauth's rate limits on sign-in) asks `cache_reachable()` first; see
 accounts/middleware.py. Code that needs mutual exclusion must not rely on `cache.add` here: while
 Redis is down every caller "gets" the entry.
@@ -38,6 +42,9 @@ DEFAULT_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 # After a failure, leave Redis alone for this long before trying again.
 REST_SECONDS = 5.0
 WARN_EVERY_SECONDS = 60.0
+# Lost invalidations remembered per process (they are rare: a publish, an edit); the cap only
+# bounds memory in a very long outage.
+MAX_LOST_INVALIDATIONS = 10_000
 
 _last_warning = 0.0
 
@@ -73,16 +80,37 @@ class ForgivingRedisCache(RedisCache):
         params = {**params, "OPTIONS": {**DEFAULT_OPTIONS, **params.get("OPTIONS", {})}}
         super().__init__(server, params)
         self._resting_until = 0.0
+        # Keys whose delete or incr was lost: (key, version).
+        self._lost_invalidations: set[tuple[str, int | None]] = set()
 
-    def _attempt(self, operation: Callable[[], T], fallback: T) -> T:
-        if time.monotonic() < self._resting_until:
-            return fallback
+    def _attempt(self, operation: Callable[[], T], fallback: T, *, invalidates=(), version=None) -> T:
+        """`operation()`, or `fallback` when Redis cannot be reached. `invalidates` names keys
+        the operation retires (delete, incr): if it is lost they are deleted once Redis is back,
+        so a value made stale during the outage is not served after it."""
+        if time.monotonic() >= self._resting_until:
+            try:
+                result = operation()
+            except UNREACHABLE as exc:
+                self._resting_until = time.monotonic() + REST_SECONDS
+                _warn(exc)
+            else:
+                if self._lost_invalidations:
+                    self._replay_lost_invalidations()
+                return result
+        if len(self._lost_invalidations) < MAX_LOST_INVALIDATIONS:
+            self._lost_invalidations.update((key, version) for key in invalidates)
+        return fallback
+
+    def _replay_lost_invalidations(self) -> None:
+        lost, self._lost_invalidations = self._lost_invalidations, set()
+        by_version: dict[int | None, list[str]] = {}
+        for key, version in lost:
+            by_version.setdefault(version, []).append(key)
         try:
-            return operation()
-        except UNREACHABLE as exc:
-            self._resting_until = time.monotonic() + REST_SECONDS
-            _warn(exc)
-            return fallback
+            for version, keys in by_version.items():
+                RedisCache.delete_many(self, keys, version)
+        except UNREACHABLE:
+            self._lost_invalidations |= lost
 
     def reachable(self) -> bool:
         """Whether Redis answers now (a PING). False while resting after a failure."""
@@ -91,9 +119,18 @@ class ForgivingRedisCache(RedisCache):
     def get(self, key, default=None, version=None):
         return self._attempt(lambda: RedisCache.get(self, key, default, version), default)
 
+    def delete(self, key, version=None):
+        return self._attempt(lambda: RedisCache.delete(self, key, version), False, invalidates=[key], version=version)
+
+    def delete_many(self, keys, version=None):
+        keys = list(keys)
+        self._attempt(lambda: RedisCache.delete_many(self, keys, version), None, invalidates=keys, version=version)
+
     def incr(self, key, delta=1, version=None):
         missing = object()
-        value = self._attempt(lambda: RedisCache.incr(self, key, delta, version), missing)
+        value = self._attempt(
+            lambda: RedisCache.incr(self, key, delta, version), missing, invalidates=[key], version=version
+        )
         if value is missing:
             # What a missing key raises: callers already start the count again from there.
             raise ValueError(f"Key '{key}' not found.")
@@ -108,8 +145,6 @@ class ForgivingRedisCache(RedisCache):
     # where only sign-in is meant to stop (accounts/middleware.py does that).
     add = _forgiving(RedisCache.add, True)
     touch = _forgiving(RedisCache.touch, False)
-    delete = _forgiving(RedisCache.delete, False)
-    delete_many = _forgiving(RedisCache.delete_many, None)
     clear = _forgiving(RedisCache.clear, False)
 
 

@@ -7,7 +7,9 @@ once the broker is back. A second set of tests has the cache down but the broker
 
 import logging
 import re
+import shutil
 import socket
+import subprocess
 import time
 from datetime import timedelta
 from http.cookiejar import CookieJar
@@ -16,6 +18,7 @@ from urllib.parse import urlencode
 from urllib.request import HTTPCookieProcessor, Request, build_opener
 
 import pytest
+import redis
 import time_machine
 from django.core import mail
 from django.core.cache import cache
@@ -290,3 +293,48 @@ def test_a_hung_redis_costs_one_short_timeout_not_one_per_read():
         assert forgiving.reachable() is False
     finally:
         hung.close()
+
+
+@pytest.fixture
+def own_redis():
+    """A Redis server of this test's own, on a free port, with nothing saved to disk."""
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port)
+    try:
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0", client
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_a_delete_lost_while_redis_was_away_happens_once_it_is_back(own_redis, monkeypatch):
+    url, admin = own_redis
+    monkeypatch.setattr(resilience.cache, "REST_SECONDS", 0)
+    forgiving = ForgivingRedisCache(url, {})
+    forgiving.set("summary", "old counts")
+    forgiving.set("version", 41)
+    assert forgiving.reachable() is True
+
+    admin.client_pause(1500)  # Redis keeps its data but answers nothing: a network break
+    forgiving.delete("summary")  # e.g. a publish retiring the counts
+    with pytest.raises(ValueError):
+        forgiving.incr("version")
+    time.sleep(1.6)
+
+    assert forgiving.get("unrelated") is None  # Redis answers again: the lost changes are made
+    assert forgiving.get("summary") is None
+    assert forgiving.get("version") is None
