@@ -1,8 +1,8 @@
 """Learning groups: joining, leading, discussing and events.
 
 Every change of state is one of these functions. Each checks who may do it and from which
-state, runs in a transaction and queues its emails for after the commit. Digests have their
-own module, `network.digests`.
+state, runs in a transaction and queues its emails for after the commit. The digest services
+live in `network.digest_services`; this module re-exports them.
 """
 
 from __future__ import annotations
@@ -16,22 +16,26 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from anchors.models import Membership, Organisation, Pillar, is_coordinator, lead_region_ids
+from anchors.services import AnchorsError, InvalidState, NotAllowed
 from casestudies.markdown import markdown_problem, render_markdown
 
-from . import digests, emails
-from .models import POST_MAX_LENGTH, Digest, Event, Group, GroupMembership, Post, PostReport, Thread
+from . import emails
+from .digest_services import (  # noqa: F401 (every digest state change, re-exported for views)
+    digest_create,
+    digest_edit,
+    digest_personal_run,
+    digest_preferences_update,
+    digest_retry,
+    digest_schedule,
+    digest_schedule_cancel,
+    digest_send_now,
+    digest_unsubscribe,
+)
+from .models import POST_MAX_LENGTH, Event, Group, GroupMembership, Post, PostReport, Thread
 
-
-class GroupError(Exception):
-    """A group action that cannot be done; the message is shown to the person."""
-
-
-class NotAllowed(GroupError):
-    pass
-
-
-class InvalidState(GroupError):
-    pass
+# One vocabulary of refusals for every app: views turn NotAllowed into 403 and InvalidState
+# into a message. GroupError is the older name of the base class here.
+GroupError = AnchorsError
 
 
 # --- Questions about a person and a group --------------------------------------------------------
@@ -373,42 +377,3 @@ def event_add(
             created_by=by,
         )
 
-
-# --- Coordinators' digests -----------------------------------------------------------------------
-# Composing, scheduling and delivering live in `network.digests`; these are the coordinator's
-# decisions about when a digest goes.
-
-
-def _coordinator_only(by: User) -> None:
-    if not is_coordinator(by):
-        raise NotAllowed("Only network coordinators can send digests.")
-
-
-def digest_send_now(*, digest: Digest, by: User) -> bool:
-    """Send a composed digest to its audience now, after the coordinator has confirmed.
-    Returns False when it had already been started (a second click sends nothing)."""
-    _coordinator_only(by)
-    if digest.kind != Digest.Kind.COORDINATOR:
-        raise InvalidState("Only coordinators' digests are sent this way.")
-    now = timezone.now()
-    with transaction.atomic():
-        # "Send now" on a scheduled digest brings its time forward to now.
-        Digest.objects.filter(pk=digest.pk, status=Digest.Status.SCHEDULED).update(send_at=now)
-        return digests.digest_start(digest_id=digest.pk, now=now)
-
-
-def digest_schedule_cancel(*, digest: Digest, by: User) -> Digest:
-    """Call off a scheduled send: the digest goes back to draft, noting who and when."""
-    _coordinator_only(by)
-    with transaction.atomic():
-        digest = Digest.objects.select_for_update().get(pk=digest.pk)
-        if digest.status != Digest.Status.SCHEDULED:
-            if digest.status in (Digest.Status.SENDING, Digest.Status.SENT):
-                raise InvalidState("This digest has already started sending, so it cannot be cancelled.")
-            raise InvalidState("This digest is not scheduled.")
-        digest.status = Digest.Status.DRAFT
-        digest.send_at = None
-        digest.schedule_cancelled_at = timezone.now()
-        digest.schedule_cancelled_by = by
-        digest.save(update_fields=["status", "send_at", "schedule_cancelled_at", "schedule_cancelled_by"])
-    return digest
