@@ -21,8 +21,9 @@ from accounts.models import User
 from anchors.models import Pillar, Region, is_coordinator
 from anchors.services import InvalidState, NotAllowed
 from casestudies.models import CaseStudy
+from resilience.broker import safe_delay
 
-from . import digests
+from . import digests, tasks
 from .models import Digest, DigestPreference, Group
 
 EDITABLE = (Digest.Status.DRAFT, Digest.Status.SCHEDULED)
@@ -135,6 +136,14 @@ def digest_send_now(*, digest: Digest, by: User) -> bool:
         # "Send now" on a scheduled digest brings its time forward to now.
         Digest.objects.filter(pk=digest.pk, status=Digest.Status.SCHEDULED).update(send_at=now)
         return digests.digest_start(digest_id=digest.pk, now=now)
+
+
+def digest_send_test(*, digest: Digest, by: User) -> None:
+    """A copy to the coordinator alone, marked as a test; it writes no delivery row."""
+    _coordinator_only(by)
+    _coordinators_digest(digest)
+    digest_id, user_id = digest.pk, by.pk
+    transaction.on_commit(lambda: safe_delay(tasks.send_test_digest, digest_id, user_id))
 
 
 def digest_retry(*, digest: Digest, by: User) -> int:

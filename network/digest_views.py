@@ -1,25 +1,21 @@
 """Digest pages: compose, preview, send, report, preferences and unsubscribe."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import path
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from anchors.models import is_coordinator
-from resilience.broker import safe_delay
 
-from . import digests, forms, services, tasks
+from . import digests, forms, services
 from .models import Delivery, Digest, DigestPreference
-
-User = get_user_model()
 
 
 def _coordinator(request: HttpRequest) -> None:
@@ -47,18 +43,10 @@ def digest_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = forms.DigestForm(request.POST)
         if form.is_valid():
-            data = form.cleaned_data
-            with transaction.atomic():
-                digest = Digest.objects.create(
-                    kind=Digest.Kind.COORDINATOR,
-                    subject=data["subject"],
-                    introduction=data["introduction"],
-                    audience=data["audience"],
-                    created_by=request.user,
-                )
-                digest.case_studies.set(data["case_studies"])
-                digest.regions.set(data["regions"])
-                digest.groups.set(data["groups"])
+            try:
+                digest = services.digest_create(**form.cleaned_data, by=request.user)
+            except services.NotAllowed as error:
+                raise PermissionDenied(str(error)) from error
             return redirect(digest)
     else:
         form = forms.DigestForm(
@@ -75,6 +63,43 @@ def digest_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def digest_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _coordinator(request)
+    digest = _coordinator_digest(pk)
+    if digest.status not in (Digest.Status.DRAFT, Digest.Status.SCHEDULED):
+        messages.info(request, "This digest has already been sent or is being sent, so it cannot be changed.")
+        return redirect(digest)
+    if request.method == "POST":
+        form = forms.DigestForm(request.POST)
+        if form.is_valid():
+            try:
+                services.digest_edit(digest=digest, **form.cleaned_data, by=request.user)
+            except services.NotAllowed as error:
+                raise PermissionDenied(str(error)) from error
+            except services.InvalidState as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, "The digest has been changed.")
+            return redirect(digest)
+    else:
+        form = forms.DigestForm(
+            initial={
+                "subject": digest.subject,
+                "introduction": digest.introduction,
+                "audience": digest.audience,
+                "case_studies": list(digest.case_studies.values_list("pk", flat=True)),
+                "regions": list(digest.regions.values_list("pk", flat=True)),
+                "groups": list(digest.groups.values_list("pk", flat=True)),
+            }
+        )
+    return render(
+        request,
+        "network/digest_form.html",
+        {"form": form, "heading": "Change the digest", "button": "Save and preview", "nav": "groups"},
+    )
+
+
+@login_required
 def digest_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _coordinator(request)
     digest = get_object_or_404(
@@ -83,7 +108,7 @@ def digest_detail(request: HttpRequest, pk: int) -> HttpResponse:
     counts = dict.fromkeys(Delivery.Status.values, 0)
     for row in digest.deliveries.values("status").annotate(n=Count("pk")):
         counts[row["status"]] = row["n"]
-    failures = digest.deliveries.filter(status=Delivery.Status.FAILED).select_related("recipient")[:200]
+    failures = list(digests.delivery_failures(digest=digest)[:200])
     audience_size = None
     if digest.status in (Digest.Status.DRAFT, Digest.Status.SCHEDULED):
         audience_size = digests.coordinator_audience(digest).count()
@@ -94,6 +119,7 @@ def digest_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "digest": digest,
             "counts": counts,
             "failures": failures,
+            "retryable_count": digest.deliveries.filter(digests.worth_retrying()).count() if failures else 0,
             "audience_size": audience_size,
             "schedule_form": forms.ScheduleForm(),
             "nav": "groups",
@@ -132,8 +158,10 @@ def digest_preview_email(request: HttpRequest, pk: int) -> HttpResponse:
 def digest_test(request: HttpRequest, pk: int) -> HttpResponse:
     _coordinator(request)
     digest = _coordinator_digest(pk)
-    digest_id, user_id = digest.pk, request.user.pk
-    transaction.on_commit(lambda: safe_delay(tasks.send_test_digest, digest_id, user_id))
+    try:
+        services.digest_send_test(digest=digest, by=request.user)
+    except services.NotAllowed as error:
+        raise PermissionDenied(str(error)) from error
     messages.success(request, f"A test copy has been sent to {request.user.email}.")
     return redirect(digest)
 
@@ -148,7 +176,7 @@ def digest_send(request: HttpRequest, pk: int) -> HttpResponse:
             started = services.digest_send_now(digest=digest, by=request.user)
         except services.NotAllowed as error:
             raise PermissionDenied(str(error)) from error
-        except services.GroupError as error:
+        except services.InvalidState as error:
             messages.error(request, str(error))
             return redirect(digest)
         if started:
@@ -179,7 +207,7 @@ def digest_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         services.digest_schedule_cancel(digest=digest, by=request.user)
     except services.NotAllowed as error:
         raise PermissionDenied(str(error)) from error
-    except services.GroupError as error:
+    except services.InvalidState as error:
         messages.error(request, str(error))
     else:
         messages.success(request, "The scheduled send is cancelled. The digest is a draft again.")
@@ -192,10 +220,13 @@ def digest_schedule(request: HttpRequest, pk: int) -> HttpResponse:
     digest = _coordinator_digest(pk)
     form = forms.ScheduleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        updated = Digest.objects.filter(
-            pk=digest.pk, status__in=[Digest.Status.DRAFT, Digest.Status.SCHEDULED]
-        ).update(status=Digest.Status.SCHEDULED, send_at=form.cleaned_data["send_at"])
-        if updated:
+        try:
+            services.digest_schedule(digest=digest, send_at=form.cleaned_data["send_at"], by=request.user)
+        except services.NotAllowed as error:
+            raise PermissionDenied(str(error)) from error
+        except services.InvalidState as error:
+            messages.error(request, str(error))
+        else:
             messages.success(request, "The digest is scheduled.")
         return redirect(digest)
     return render(
@@ -210,38 +241,36 @@ def digest_schedule(request: HttpRequest, pk: int) -> HttpResponse:
 def digest_retry(request: HttpRequest, pk: int) -> HttpResponse:
     _coordinator(request)
     digest = _coordinator_digest(pk)
-    with transaction.atomic():
-        n = digest.deliveries.filter(status=Delivery.Status.FAILED).update(
-            status=Delivery.Status.QUEUED, claimed_by=""
-        )
+    try:
+        n = services.digest_retry(digest=digest, by=request.user)
+    except services.NotAllowed as error:
+        raise PermissionDenied(str(error)) from error
+    except services.InvalidState as error:
+        messages.error(request, str(error))
+    else:
         if n:
-            Digest.objects.filter(pk=digest.pk).update(status=Digest.Status.SENDING, finished_at=None)
-            transaction.on_commit(lambda: digests.fan_out(digest.pk))
-    messages.success(request, f"{n} failed email(s) will be tried again.")
+            messages.success(request, f"{n} email{pluralize(n)} will be tried again.")
+        else:
+            messages.info(request, "None of the failed emails is worth trying again: the servers refused them for good.")
     return redirect(digest)
 
 
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
-    pref, _ = DigestPreference.objects.get_or_create(user=request.user)
     if request.method == "POST":
         form = forms.PreferenceForm(request.POST)
         if form.is_valid():
-            data = form.cleaned_data
-            pref.frequency = data["frequency"]
-            pref.coordinator_digests = data["coordinator_digests"]
-            pref.save(update_fields=["frequency", "coordinator_digests"])
-            pref.pillars.set(data["pillars"])
-            pref.regions.set(data["regions"])
+            services.digest_preferences_update(**form.cleaned_data, by=request.user)
             messages.success(request, "Your digest preferences have been saved.")
             return redirect("accounts:profile")
     else:
+        pref = DigestPreference.objects.filter(user=request.user).first() or DigestPreference(user=request.user)
         form = forms.PreferenceForm(
             initial={
                 "frequency": pref.frequency,
                 "coordinator_digests": pref.coordinator_digests,
-                "pillars": list(pref.pillars.all()),
-                "regions": list(pref.regions.all()),
+                "pillars": list(pref.pillars.all()) if pref.pk else [],
+                "regions": list(pref.regions.all()) if pref.pk else [],
             }
         )
     return render(
@@ -257,17 +286,13 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     found = digests.read_unsubscribe_token(token)
     if found is None:
         return render(request, "network/unsubscribe_invalid.html", status=400)
-    user_id, kind = found
-    user = get_object_or_404(User, pk=user_id)
+    _user_id, kind = found
     label = "personal digests" if kind == Digest.Kind.PERSONAL else "coordinators' digests"
     if request.method == "POST":
-        pref, _ = DigestPreference.objects.get_or_create(user=user)
-        if kind == Digest.Kind.PERSONAL:
-            pref.frequency = DigestPreference.Frequency.NEVER
-            pref.save(update_fields=["frequency"])
-        else:
-            pref.coordinator_digests = False
-            pref.save(update_fields=["coordinator_digests"])
+        try:
+            services.digest_unsubscribe(token=token)
+        except services.AnchorsError:
+            return render(request, "network/unsubscribe_invalid.html", status=400)
         return render(request, "network/unsubscribe.html", {"done": True, "label": label})
     return render(request, "network/unsubscribe.html", {"done": False, "label": label})
 
@@ -276,6 +301,7 @@ urlpatterns = [
     path("digests/", digest_list, name="digests"),
     path("digests/new/", digest_new, name="digest_new"),
     path("digests/<int:pk>/", digest_detail, name="digest"),
+    path("digests/<int:pk>/edit/", digest_edit, name="digest_edit"),
     path("digests/<int:pk>/preview/", digest_preview, name="digest_preview"),
     path("digests/<int:pk>/preview/email/", digest_preview_email, name="digest_preview_email"),
     path("digests/<int:pk>/test/", digest_test, name="digest_test"),

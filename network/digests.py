@@ -49,6 +49,7 @@ from .selectors import (  # noqa: F401
     personal_digest_due,
     personal_run_time,
     suggested_case_studies,
+    worth_retrying,
 )
 from .tasks import personal_digest_chunk, queue_chunk, queue_people
 

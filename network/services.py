@@ -29,6 +29,7 @@ from .digest_services import (  # noqa: F401 (every digest state change, re-expo
     digest_schedule,
     digest_schedule_cancel,
     digest_send_now,
+    digest_send_test,
     digest_unsubscribe,
 )
 from .models import POST_MAX_LENGTH, Event, Group, GroupMembership, Post, PostReport, Thread

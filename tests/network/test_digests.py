@@ -132,11 +132,16 @@ def test_refused_recipients_fail_with_a_reason_and_busy_ones_are_retried(
 
     client = signed_in(coordinator())
     page = client.get(digest.get_absolute_url()).content.decode()
-    assert "refused@example.org" in page and "No such user" in page
+    assert "refused@example.org" in page and "550 5.1.1 No such user" in page
+    assert "No: refused for good" in page
+    assert "Try again the" not in page  # nothing worth retrying, so no button
+    # Even if the server would now take it, a 550 refusal is not tried again.
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("network:digest_retry", args=[digest.pk]))
-    assert digest.deliveries.get(recipient=refused).status == Delivery.Status.SENT
+        response = client.post(reverse("network:digest_retry", args=[digest.pk]), follow=True)
+    assert "None of the failed emails is worth trying again" in response.content.decode()
+    assert digest.deliveries.get(recipient=refused).status == Delivery.Status.FAILED
+    assert sorted(m.to[0] for m in mail.outbox) == ["busy@example.org", "fine@example.org"]
 
 
 def test_a_redelivered_chunk_finishes_its_rows_without_resending_the_sent_ones():
