@@ -74,12 +74,12 @@ def broker_down():
     before = celery_app.conf.broker_url
     _use_broker(CLOSED, eager=False)
     yield
-    broker_back(before)
+    _use_broker(before, eager=True)
 
 
-def broker_back(url=None) -> None:
-    """The broker answers again (in these tests: tasks run in-process, as elsewhere)."""
-    _use_broker(url or celery_app.conf.broker_url, eager=True)
+def broker_back() -> None:
+    """The broker answers again (in these tests: tasks run in-process, as in every other test)."""
+    celery_app.conf.task_always_eager = True
 
 
 @pytest.fixture
@@ -97,9 +97,17 @@ def signed_in(user) -> Client:
 
 
 def test_pages_answer_while_redis_is_down(redis_down, client):
-    PublishedCaseStudyFactory(title="Local food in hospitals")
+    story = PublishedCaseStudyFactory(title="Local food in hospitals")
     group = GroupFactory()
-    for path in (reverse("home"), reverse("casestudies:list"), group.get_absolute_url()):
+    pages = (
+        reverse("home"),
+        reverse("casestudies:list"),
+        reverse("casestudies:list") + "?q=food",
+        story.get_absolute_url(),
+        reverse("anchors:directory"),
+        group.get_absolute_url(),
+    )
+    for path in pages:
         response = client.get(path)
         assert response.status_code == 200, path
     assert "Local food in hospitals" in client.get(reverse("casestudies:list")).content.decode()
