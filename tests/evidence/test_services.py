@@ -161,7 +161,7 @@ def test_progress_is_met_in_the_direction_the_measure_prefers():
 
 
 def all_levels(level=3):
-    return {pillar_id: level for pillar_id in MaturityLevel.objects.values_list("pillar_id", flat=True).distinct()}
+    return dict.fromkeys(MaturityLevel.objects.values_list("pillar_id", flat=True).distinct(), level)
 
 
 def test_an_admin_completes_the_self_assessment_once_a_year(org, admin):
