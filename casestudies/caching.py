@@ -140,7 +140,8 @@ def detail_queryset():
     """One case study with everything its page shows, each relation in one query."""
     return (
         CaseStudy.objects.defer("search_vector")
-        .select_related("organisation", "organisation__region", "created_by")
+        # Not created_by: the page does not show it, and a cached copy must hold no account data.
+        .select_related("organisation", "organisation__region")
         .prefetch_related(
             "pillars", "tags", "measures", "attachments",
             Prefetch("partners", queryset=Partner.objects.select_related("organisation")),

@@ -152,7 +152,7 @@ def test_the_list_for_a_member_adds_only_their_own_links(client, org):
 
 
 DETAIL = [
-    "the case study, with organisation, region and author joined",
+    "the case study, with organisation and region joined",
     "its pillars", "its tags", "its outcome measures", "its attachments", "its partners",
     "related case studies, in one query",
 ]
@@ -237,7 +237,8 @@ def test_the_directory(client):
 
 def test_an_organisation_profile(client, org):
     expected = ["the organisation, with region, ICB, registrant and decider joined", "its pillars",
-                "its newest published case studies", "its groups"]
+                "its newest published case studies", "its annual figures", "its self-assessments",
+                "the commitments it signed", "its groups"]
     at_1_and_50(client, reverse("anchors:organisation", args=[org.slug]), expected, lambda n: published(org, n))
 
 
