@@ -59,7 +59,8 @@ class Chart:
 def bar_chart(*, id: str, title: str, description: str, items: list[tuple[str, float]],
               axis_label: str) -> Chart:
     """Horizontal bars, one per (label, value), with the value written at the end of each."""
-    label_width, row, top, width = 230, 28, 10, 640
+    # Long names are cut to fit beside the bars; the table below the chart has them in full.
+    label_width, row, top, width = 250, 28, 10, 640
     plot_width = width - label_width - 60
     ticks = nice_ticks(max((v or 0 for _l, v in items), default=0))
     scale = plot_width / ticks[-1]
@@ -68,7 +69,7 @@ def bar_chart(*, id: str, title: str, description: str, items: list[tuple[str, f
         y = top + i * row
         length = (value or 0) * scale
         bars.append({
-            "label": label if len(label) <= 34 else label[:33] + "…",
+            "label": label if len(label) <= 30 else label[:29].rstrip() + "…",
             "y": y, "text_y": y + row / 2 + 5, "length": round(length, 1),
             "value": format_number(value), "value_x": round(label_width + length + 6, 1),
         })
