@@ -94,9 +94,9 @@ class Root(ReadOnlyMixin, APIView):
 # --- Case studies ------------------------------------------------------------------------------
 
 
-def _case_studies():
+def _case_studies(qs=None):
     return (
-        CaseStudy.objects.defer("search_vector", "contact_name", "contact_email", *SECTION_HTML_FIELDS)
+        (CaseStudy.objects.all() if qs is None else qs).defer("search_vector", "contact_name", "contact_email", *SECTION_HTML_FIELDS)
         .select_related("organisation", "organisation__region")
         .prefetch_related(
             "pillars", "tags",
@@ -126,7 +126,7 @@ class CaseStudyList(ReadOnlyMixin, generics.ListAPIView):
         if len(params.get("q", "")) > 200:
             raise ValidationError({"q": "Search words must be 200 characters or fewer."})
         qs, _query = filtered(Filters.from_query(params))
-        return _case_studies().filter(pk__in=qs.values("pk")).order_by("-published_at", "-pk")
+        return _case_studies(qs).order_by("-published_at", "-pk")
 
 
 @extend_schema(summary="One published case study", parameters=[CSV])
