@@ -89,28 +89,23 @@ class ForgivingRedisCache(RedisCache):
         so a value made stale during the outage is not served after it."""
         if time.monotonic() >= self._resting_until:
             try:
-                result = operation()
+                if self._lost_invalidations:
+                    self._replay_lost_invalidations()  # first, so this operation comes after them
+                return operation()
             except UNREACHABLE as exc:
                 self._resting_until = time.monotonic() + REST_SECONDS
                 _warn(exc)
-            else:
-                if self._lost_invalidations:
-                    self._replay_lost_invalidations()
-                return result
         if len(self._lost_invalidations) < MAX_LOST_INVALIDATIONS:
             self._lost_invalidations.update((key, version) for key in invalidates)
         return fallback
 
     def _replay_lost_invalidations(self) -> None:
-        lost, self._lost_invalidations = self._lost_invalidations, set()
         by_version: dict[int | None, list[str]] = {}
-        for key, version in lost:
+        for key, version in self._lost_invalidations:
             by_version.setdefault(version, []).append(key)
-        try:
-            for version, keys in by_version.items():
-                RedisCache.delete_many(self, keys, version)
-        except UNREACHABLE:
-            self._lost_invalidations |= lost
+        for version, keys in by_version.items():
+            RedisCache.delete_many(self, keys, version)
+        self._lost_invalidations.clear()
 
     def reachable(self) -> bool:
         """Whether Redis answers now (a PING). False while resting after a failure."""
