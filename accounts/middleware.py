@@ -4,7 +4,7 @@ allauth limits password and code guesses by counting attempts in the shared cach
 cache forgives an outage (resilience/cache.py): every other page, and every other rate limit,
 carries on without it. Checks of credentials must not: without counting, guessing would be
 unlimited. So while the cache cannot be reached, a form that checks a password, a one-time code
-or a reset link answers 503 with a page saying so, before allauth reads anything.
+or a reset link answers 503 with a page saying so, before anything reads or counts.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from django.template import loader
 
 from resilience.cache import cache_reachable
 
-# allauth's pages whose POST checks a credential or sends a reset link, by URL name: the rate
-# limits "login", "login_failed", "reset_password" and "reset_password_from_key".
+# Pages whose POST checks a credential or sends a reset link, by view name: allauth's rate limits
+# "login", "login_failed", "reset_password" and "reset_password_from_key", and our own account
+# deletion, which counts wrong passwords as "login_failed" too.
 CREDENTIAL_PAGES = frozenset(
     {
+        "accounts:delete",
         "account_login",
         "account_reauthenticate",
         "account_confirm_login_code",
@@ -38,7 +40,7 @@ class SignInNeedsRateLimitsMiddleware:
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
-        if request.method != "POST" or request.resolver_match.url_name not in CREDENTIAL_PAGES:
+        if request.method != "POST" or request.resolver_match.view_name not in CREDENTIAL_PAGES:
             return None
         if cache_reachable():
             return None
