@@ -148,8 +148,16 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # any reply overdue by 5 s is an error. The worker's BRPOP waits 1 s on the server, well inside.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The sweeps have a queue of their own, so they never wait behind thousands of digest chunks:
+# every worker consumes both (`celery worker -Q celery,sweep`).
+CELERY_TASK_ROUTES = {
+    "network.dispatch_due_digests": {"queue": "sweep"},
+    "outbox.sweep": {"queue": "sweep"},
+}
 CELERY_BEAT_SCHEDULE: dict = {
-    "network-due-digests": {"task": "network.dispatch_due_digests", "schedule": 60.0},
+    # Starts due digests and sweeps: every 10 s, so rows a dead worker held (a 30 s lease) are
+    # sent again within a minute of its death.
+    "network-due-digests": {"task": "network.dispatch_due_digests", "schedule": 10.0},
     # Transactional email whose task was lost (broker down) or whose sender died.
     "outbox-sweep": {"task": "outbox.sweep", "schedule": 60.0},
     "network-personal-digests": {

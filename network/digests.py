@@ -32,6 +32,7 @@ from .digest_mail import (  # noqa: F401 (re-exported for views, services and te
 )
 from .ledger import (  # noqa: F401
     CHUNK_SIZE,
+    DISPATCH_WAIT,
     LEASE,
     MAX_ATTEMPTS,
     SEND_BATCH,

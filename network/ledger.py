@@ -4,12 +4,15 @@ A row moves queued -> sending -> sent (or failed). Sending happens in chunks: a 
 rows in a short transaction (queued -> sending, skip_locked), sends them over one SMTP connection
 and records them as sent in batches of SEND_BATCH, so a worker killed mid-chunk re-sends at most
 the batch it had not yet recorded. A redelivered chunk (same task id) finishes the rows it had
-claimed; rows left 'sending' by a lost task are reclaimed after LEASE by the sweep.
+claimed. The claim is a short lease (LEASE, 30 s) that the chunk renews while it sends, so rows
+left 'sending' by a worker that died are reclaimed by the sweep (every 10 s, on its own `sweep`
+queue) within about 40 s: a restarted worker finishes a killed worker's digest within a minute.
 
 Every state step that writes rows also sets the digest to 'sending' in the same transaction and
 queues their chunks once it commits, so a digest is never 'sent' while it has rows to send. A
 queued row records when a chunk task was queued for it (`dispatched_at`): the sweep queues again
-only rows that have no task or whose task was lost, so running anything twice queues nothing twice.
+only rows that have no task or whose task has not come for DISPATCH_WAIT (it waits behind other
+chunks in the broker, or it was lost), so running anything twice queues nothing twice.
 
 This module never imports the Celery tasks: whoever calls it passes `queue`, the function that
 queues one chunk of delivery ids (tasks.py passes `queue_chunk`, which queues `send_chunk`).
@@ -21,6 +24,7 @@ import contextlib
 import fcntl
 import hashlib
 import smtplib
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -38,7 +42,13 @@ from .models import Delivery, Digest
 from .selectors import coordinator_audience, worth_retrying
 
 CHUNK_SIZE = 100
-LEASE = timedelta(minutes=5)
+# How long a chunk's claim on its rows lasts without being renewed. The chunk renews it every
+# LEASE / 3 while it sends, so only a chunk whose worker died lets it run out.
+LEASE = timedelta(seconds=30)
+# How long a queued row waits for the chunk task queued for it before the sweep queues another:
+# long enough for a digest's chunks to drain through the broker, short enough to repair a task
+# lost between the broker and a worker that died before claiming it.
+DISPATCH_WAIT = timedelta(minutes=5)
 # Transient failures are retried; a row that still fails after this many tries is marked
 # failed (with its last error) so the digest can finish and the report can offer a retry.
 MAX_ATTEMPTS = 5
@@ -148,7 +158,7 @@ def _needs_task(now: datetime) -> Q:
     claimed (the task was lost), or claimed since and given back (a retry, a reclaimed lease)."""
     return (
         Q(dispatched_at__isnull=True)
-        | Q(dispatched_at__lt=now - LEASE)
+        | Q(dispatched_at__lt=now - DISPATCH_WAIT)
         | Q(claimed_at__gte=F("dispatched_at"))
     )
 
@@ -316,8 +326,20 @@ def _give_back(delivery_id: int, exc: Exception, code: int | None) -> None:
     )
 
 
+def renew(delivery_ids: list[int], *, now: datetime | None = None) -> None:
+    """Extend the lease on the rows of this chunk still being sent."""
+    Delivery.objects.filter(pk__in=delivery_ids, status=Delivery.Status.SENDING).update(
+        claimed_at=now or timezone.now()
+    )
+
+
 def send_claimed(delivery_ids: list[int]) -> list[int]:
-    """Send the claimed rows over one connection. Returns the ids to try again later."""
+    """Send the claimed rows over one connection. Returns the ids to try again later.
+
+    The lease is renewed whenever a third of it has passed since the claim or the last renewal,
+    so a slow server never lets it run out while the chunk is alive (one UPDATE, at most every
+    10 s: a chunk at full speed takes well under that and never renews)."""
+    renewed = time.monotonic()
     messages = build_messages(delivery_ids)
     retry: list[int] = []
     if not messages:
@@ -340,8 +362,13 @@ def send_claimed(delivery_ids: list[int]) -> list[int]:
             )
             sent.clear()
 
+    renew_every = LEASE.total_seconds() / 3
+    held = [d for d, _m in messages]
     try:
         for delivery_id, message in messages:
+            if time.monotonic() - renewed > renew_every:
+                renew(held)  # sent rows are no longer 'sending' and keep their state
+                renewed = time.monotonic()
             message.connection = smtp
             try:
                 message.send()

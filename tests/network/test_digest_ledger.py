@@ -153,7 +153,7 @@ def test_rows_whose_chunk_task_was_lost_after_they_were_written_are_sent_after_t
         personal_chunk_write(digest_id=run.pk, user_ids=[reader.pk], now=MONDAY_8AM, queue=lambda ids: None)
         ledger.dispatch_due(queue=tasks.queue_chunk)
         assert mail.outbox == []  # within the lease the task may still come
-    with time_machine.travel(MONDAY_8AM + ledger.LEASE + timedelta(seconds=1), tick=False):
+    with time_machine.travel(MONDAY_8AM + ledger.DISPATCH_WAIT + timedelta(seconds=1), tick=False):
         ledger.dispatch_due(queue=tasks.queue_chunk)
     assert [m.to[0] for m in mail.outbox] == [reader.email]
     run.refresh_from_db()

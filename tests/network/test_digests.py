@@ -198,7 +198,7 @@ def test_rows_whose_chunk_task_never_started_are_queued_again_after_the_lease():
     for person in people:
         Delivery.objects.create(
             digest=digest, recipient=person, status=Delivery.Status.QUEUED,
-            dispatched_at=timezone.now() - digests.LEASE - timedelta(seconds=1),
+            dispatched_at=timezone.now() - digests.DISPATCH_WAIT - timedelta(seconds=1),
         )
     digests.dispatch_due()
     assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
