@@ -15,6 +15,7 @@ from anchors.models import Organisation, Pillar, Region
 
 from . import years
 from .models import (
+    MATURITY_LEVELS,
     AnnualFigure,
     Commitment,
     CommitmentSignature,
@@ -212,8 +213,6 @@ def regional_spread(year: int) -> tuple[list[Pillar], list[RegionSpread]]:
     """For each region, how many organisations placed themselves at each level of each pillar
     in a year. Regions where fewer than five organisations answered show no counts. Four
     queries whatever the number of organisations."""
-    from .models import MATURITY_LEVELS
-
     pillars = list(Pillar.objects.filter(pk__in=MaturityLevel.objects.values("pillar_id")).order_by("position", "name"))
     answered = dict(
         SelfAssessment.objects.filter(year=year, organisation__status=Organisation.Status.VERIFIED)
