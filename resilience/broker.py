@@ -35,7 +35,8 @@ def safe_delay(task, *args, **kwargs) -> bool:
         return True
     broker = str(conf.broker_url)
     if time.monotonic() < _resting_until.get(broker, 0.0):
-        logger.warning("Not queueing %s: the broker was unreachable a moment ago.", task.name)
+        # The failure that started the rest was logged as a warning; one line per skip is enough here.
+        logger.info("Not queueing %s: the broker was unreachable a moment ago.", task.name)
         return False
     try:
         task.apply_async(args=args, kwargs=kwargs, retry_policy=PUBLISH_RETRY_POLICY)

@@ -249,7 +249,7 @@ def test_a_data_export_waits_for_the_broker_and_is_queued_again(redis_down, djan
 
 def test_safe_delay_reports_a_broker_it_cannot_reach_and_then_rests(broker_down, caplog, monkeypatch):
     monkeypatch.setattr(resilience.broker, "_resting_until", {})  # forget earlier tests' failures
-    caplog.set_level(logging.WARNING, logger="resilience.broker")
+    caplog.set_level(logging.INFO, logger="resilience.broker")
     assert safe_delay(account_tasks.requeue_data_exports) is False
     assert "Could not queue accounts.requeue_data_exports" in caplog.text
     caplog.clear()
