@@ -237,6 +237,10 @@ def _signable_by(user, commitment: Commitment):
 
 def commitment_detail(request, slug):
     commitment = get_object_or_404(Commitment.objects.select_related("measure__pillar"), slug=slug)
+    return _commitment_page(request, commitment)
+
+
+def _commitment_page(request, commitment: Commitment, sign_form: SignForm | None = None):
     signatures = (
         CommitmentSignature.objects.filter(commitment=commitment, organisation__status=Organisation.Status.VERIFIED)
         .select_related("organisation__region")
@@ -244,14 +248,18 @@ def commitment_detail(request, slug):
     )
     page = Paginator(signatures, PAGE_SIZE).get_page(request.GET.get("page"))
     progress = selectors.commitment_signatories(commitment, page.object_list)
-    signable = list(_signable_by(request.user, commitment))
+    if sign_form is None:
+        signable = list(_signable_by(request.user, commitment))
+        if signable:
+            # One organisation to sign for (the usual case) is chosen already.
+            initial = {"organisation": signable[0].slug} if len(signable) == 1 else {}
+            sign_form = SignForm(organisations=Organisation.objects.filter(pk__in=[o.pk for o in signable]), initial=initial)
     administered = (
         set(Membership.objects.admins().filter(user=request.user).values_list("organisation_id", flat=True))
         if request.user.is_authenticated else set()
     )
     context = {
-        "commitment": commitment, "page_obj": page, "progress": progress,
-        "sign_form": SignForm(organisations=Organisation.objects.filter(pk__in=[o.pk for o in signable])) if signable else None,
+        "commitment": commitment, "page_obj": page, "progress": progress, "sign_form": sign_form,
         "administered": administered, "nav": "evidence-commitments",
     }
     return render(request, "evidence/commitment_detail.html", context)
@@ -260,10 +268,18 @@ def commitment_detail(request, slug):
 @login_required
 @require_POST
 def commitment_sign(request, slug):
-    commitment = get_object_or_404(Commitment, slug=slug)
-    organisation = get_object_or_404(Organisation, slug=request.POST.get("organisation", ""))
-    if not is_admin_of(request.user, organisation.pk):
+    commitment = get_object_or_404(Commitment.objects.select_related("measure__pillar"), slug=slug)
+    chosen = Organisation.objects.filter(slug=request.POST.get("organisation", "")).first()
+    if chosen is not None and not is_admin_of(request.user, chosen.pk):
         raise PermissionDenied("Only the organisation's admins can sign for it.")
+    signable = _signable_by(request.user, commitment)
+    form = SignForm(request.POST, organisations=signable)
+    if not form.is_valid():
+        if chosen is None and not signable.exists():
+            raise PermissionDenied("Only an organisation's admins can sign for it.")
+        if chosen is None:
+            return _commitment_page(request, commitment, form)
+    organisation = chosen
     try:
         services.commitment_sign(commitment=commitment, organisation=organisation, by=request.user)
     except AnchorsError as error:

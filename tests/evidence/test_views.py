@@ -183,6 +183,24 @@ def test_an_admin_signs_and_progress_shows_from_published_figures(client, org, a
     assert "Ten per cent from the most deprived areas" in client.get(org.get_absolute_url()).content.decode()
 
 
+def test_signing_without_choosing_an_organisation_is_answered_in_the_form(client, admin):
+    admin_of(OrganisationFactory(name="A second trust"), user=admin)
+    commitment = CommitmentFactory()
+    client.force_login(admin)
+    response = client.post(evidence("commitment_sign", slug=commitment.slug), {})
+    page = response.content.decode()
+    assert response.status_code == 200 and "There is a problem" in page and "Select the organisation signing" in page
+    assert not CommitmentSignature.objects.exists()
+
+
+def test_signing_twice_is_refused_with_a_message(client, org, admin):
+    signature = SignatureFactory(organisation=org)
+    client.force_login(admin)
+    response = client.post(evidence("commitment_sign", slug=signature.commitment.slug), {"organisation": org.slug}, follow=True)
+    assert "has already signed" in response.content.decode()
+    assert CommitmentSignature.objects.count() == 1
+
+
 @pytest.mark.parametrize("who", ["member", "outsider"])
 def test_people_who_are_not_admins_cannot_sign(client, org, who):
     commitment = CommitmentFactory()
