@@ -98,6 +98,10 @@ def measure_detail(request, slug):
                 f"Each bar is one organisation's figure for {years.label(year)}, best first "
                 f"({measure.get_better_display().lower()}). The dashed line marks the median, "
                 f"{measure.format(summary.median)}."
+                + (
+                    f" This page shows organisations {page.start_index()} to {page.end_index()} of {summary.count}."
+                    if page.paginator.num_pages > 1 else ""
+                )
             ),
         )
     return render(request, "evidence/measure_detail.html", context)
