@@ -1,7 +1,9 @@
 """Finding published case studies: filters, full-text search, facet counts and related ones.
 
 Costs are bounded so that pages stay fast at 100,000 case studies:
-- the search vector is a stored generated column behind a GIN index (see fields.py);
+- the search vector is a stored generated column behind a GIN index (see fields.py); on SQLite
+  an FTS5 index kept in step by triggers (migration 0004_sqlite_fts) reads the same query
+  syntax, stems, ranks and highlights alike;
 - a filtered or searched page fetches the ids of at most COUNT_CAP + 1 newest matches once;
   relevance ranking, the result count and the facet counts all work from that bounded list,
   never from every match of a common word;
