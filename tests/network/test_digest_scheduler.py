@@ -121,3 +121,22 @@ def test_the_file_lock_used_with_sqlite_is_held_by_one_holder_at_a_time(tmp_path
         assert first and not second
     with ledger._file_lock(path) as again:
         assert again
+
+
+def test_the_sweeps_have_a_queue_of_their_own_that_every_worker_consumes():
+    """Thousands of queued chunks never hold up the sweep that repairs a dead worker's rows."""
+    from pathlib import Path
+
+    import yaml
+
+    from config.celery import app
+
+    router = app.amqp.router
+    for name in ("network.dispatch_due_digests", "outbox.sweep"):
+        assert router.route({}, name)["queue"].name == "sweep", name
+    assert router.route({}, "network.send_chunk")["queue"].name != "sweep"
+    compose = yaml.safe_load((Path(__file__).resolve().parents[2] / "docker-compose.yml").read_text())
+    command = compose["services"]["worker"]["command"]
+    assert command[command.index("-Q") + 1].split(",") == ["celery", "sweep"]
+    # Often enough that rows a dead worker held (a 30 s lease) are sent within a minute.
+    assert app.conf.beat_schedule["network-due-digests"]["schedule"] + ledger.LEASE.total_seconds() <= 45
