@@ -40,7 +40,7 @@ PUBLIC_STATUSES = (CaseStudy.Status.PUBLISHED, CaseStudy.Status.ARCHIVED)
 # --- Labels ------------------------------------------------------------------------------------
 
 
-def reference_labels(version: int | None = None) -> dict:
+def reference_labels() -> dict:
     """Pillars and regions in their order, organisation types, and every tag: what facets,
     filters and cards need to name things, without a query each."""
 
@@ -52,7 +52,7 @@ def reference_labels(version: int | None = None) -> dict:
             "tags": {pk: (slug, name) for pk, slug, name in Tag.objects.values_list("pk", "slug", "name")},
         }
 
-    return sitecache.fragment("labels", (), build, version=version)
+    return sitecache.fragment("labels", (), build)
 
 
 # --- Facet summary -----------------------------------------------------------------------------
@@ -149,7 +149,7 @@ def detail_queryset():
     )
 
 
-def public_case_study(slug: str, version: int) -> CaseStudy | None:
+def public_case_study(slug: str) -> CaseStudy | None:
     """The published or archived case study with this slug, with its relations and related case
     studies loaded, shared by everyone for this content version; None for any other."""
 
@@ -159,7 +159,7 @@ def public_case_study(slug: str, version: int) -> CaseStudy | None:
             case_study.related_cached = related_to(case_study)
         return case_study or ""
 
-    return sitecache.fragment("case-study", (slug,), build, version=version) or None
+    return sitecache.fragment("case-study", (slug,), build) or None
 
 
 # --- Related -----------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from anchors.models import (
 )
 from sitecache import (
     cached_for_visitors,
-    content_version,
     dont_cache,
     get_fragment,
     is_plain_visit,
@@ -62,8 +61,7 @@ def case_study_list(request):
     """Visitors get the whole page from the page cache; everyone else gets the results and the
     facets as fragments shared by all, around their own header and links."""
     filters = Filters.from_query(request.GET)
-    version = content_version()
-    fragments = _list_fragments(request, filters, version)
+    fragments = _list_fragments(request, filters)
     response = render(
         request,
         "casestudies/list.html",
@@ -78,11 +76,11 @@ def case_study_list(request):
     return response if fragments["settled"] else dont_cache(response)
 
 
-def _list_fragments(request, filters: Filters, version: int) -> dict:
+def _list_fragments(request, filters: Filters) -> dict:
     """The results and the facets, rendered once per query and content version. While the
     facet summary waits for its worker, they are rendered for this request only."""
     key = (request.GET.urlencode(),)
-    fragments = get_fragment("list", key, version)
+    version, fragments = get_fragment("list", key)
     if fragments is not None:
         return fragments
     results = search(filters, request.GET.get("page"))
@@ -103,8 +101,7 @@ def case_study_detail(request, slug: str):
 
 
 def _case_study_detail(request, slug: str):
-    version = content_version()
-    case_study = public_case_study(slug, version)
+    case_study = public_case_study(slug)
     if case_study is None:  # not public: only people who may see it, fetched fresh
         case_study = get_object_or_404(detail_queryset().visible_to(request.user), slug=slug)
     is_author = services.can_author(request.user, case_study)

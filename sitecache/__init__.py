@@ -1,6 +1,6 @@
 """Pages and page parts kept in the cache, and the content version that retires them.
 
-Every key below carries the *content version*: one number in the cache that the services bump
+Every entry below is stored with the *content version*: one number in the cache that the services bump
 after a commit that changes what visitors see (a publish, an archive, an edit of a published
 case study, an organisation's change, a reference-data change). A bump retires every cached
 page and fragment at once, so nothing stale is shown after a change commits, and nothing has
@@ -59,24 +59,37 @@ def content_changed() -> None:
     transaction.on_commit(bump_content_version)
 
 
-def _fragment_key(name: str, parts: tuple, version: int) -> str:
-    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-    return f"sitecache:{name}:{version}:{digest}"
+def _fragment_key(name: str, parts: tuple) -> str:
+    return f"sitecache:{name}:{hashlib.sha256(repr(parts).encode()).hexdigest()[:32]}"
 
 
-def get_fragment(name: str, parts: tuple, version: int):
-    return cache.get(_fragment_key(name, parts, version))
+def _lookup(key: str) -> tuple[int, object]:
+    """(the content version, what is stored under `key` for that version, or None), in one
+    round trip: each entry is stored with the version it was built for, and an entry of an
+    older version is a miss."""
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
+    if version is None:
+        return content_version(), None
+    stored = found.get(key)
+    if stored is not None and stored[0] == version:
+        return version, stored[1]
+    return version, None
+
+
+def get_fragment(name: str, parts: tuple) -> tuple[int, object]:
+    """(content version, the stored value or None)."""
+    return _lookup(_fragment_key(name, parts))
 
 
 def set_fragment(name: str, parts: tuple, version: int, value) -> None:
-    cache.set(_fragment_key(name, parts, version), value, SECONDS)
+    cache.set(_fragment_key(name, parts), (version, value), SECONDS)
 
 
-def fragment(name: str, parts: tuple, build: Callable[[], object], *, version: int | None = None):
-    """A cached value for this content version: built once, then shared by every process.
-    `build` must not return None (None means "not cached")."""
-    version = content_version() if version is None else version
-    value = get_fragment(name, parts, version)
+def fragment(name: str, parts: tuple, build: Callable[[], object]):
+    """A cached value for the current content version: built once, then shared by every
+    process. `build` must not return None (None means "not cached")."""
+    version, value = get_fragment(name, parts)
     if value is None:
         value = build()
         set_fragment(name, parts, version, value)
@@ -95,9 +108,9 @@ def is_plain_visit(request: HttpRequest) -> bool:
     return len(get_messages(request)) == 0
 
 
-def _page_key(request: HttpRequest, version: int) -> str:
+def _page_key(request: HttpRequest) -> str:
     url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-    return f"sitecache:page:{version}:{hashlib.sha256(url.encode()).hexdigest()}"
+    return f"sitecache:page:{hashlib.sha256(url.encode()).hexdigest()}"
 
 
 def dont_cache(response: HttpResponse) -> HttpResponse:
@@ -130,8 +143,8 @@ def cached_for_visitors(view):
     def wrapper(request: HttpRequest, *args, **kwargs):
         if not is_plain_visit(request):
             return view(request, *args, **kwargs)
-        key = _page_key(request, content_version())
-        stored = cache.get(key)
+        key = _page_key(request)
+        version, stored = _lookup(key)
         if stored is not None:
             content, headers = stored
             return HttpResponse(content, headers=headers)
@@ -140,7 +153,7 @@ def cached_for_visitors(view):
             response.render()
         if _storable(request, response):
             headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
-            cache.set(key, (response.content, headers), SECONDS)
+            cache.set(key, (version, (response.content, headers)), SECONDS)
         return response
 
     return wrapper
