@@ -25,6 +25,7 @@ from .models import (
     SelfAssessmentAnswer,
     StandardMeasure,
 )
+from .services import coordinators_group
 from .units import UnitKind
 
 # A typical value per measure for a large trust, and how much it grows each year (a factor).
@@ -97,6 +98,7 @@ def _value(code: str, measure: StandardMeasure, year_index: int) -> Decimal:
 def seed(stdout=None, options=None) -> None:
     admin = demo_user("admin")
     now = timezone.now()
+    coordinators_group()  # the demo coordinator edits measures, commitments and the matrix too
     this_year = years.current()
     published_years = [this_year - 3, this_year - 2, this_year - 1]
     members = {o.ods_code: o for o in Organisation.objects.verified().filter(ods_code__in=SCALE)}
