@@ -15,6 +15,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from accounts.mail import absolute_url
 from casestudies.models import CaseStudy
@@ -94,7 +95,11 @@ def render_digest(context: dict) -> tuple[str, str, str]:
 
 
 def make_message(*, digest: Digest, recipient, context: dict) -> EmailMultiAlternatives:
-    subject, text, html = render_digest(context)
+    return _message(digest=digest, recipient=recipient, context=context, parts=render_digest(context))
+
+
+def _message(*, digest: Digest, recipient, context: dict, parts: tuple[str, str, str]) -> EmailMultiAlternatives:
+    subject, text, html = parts
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
@@ -117,6 +122,50 @@ def coordinator_items(digest: Digest) -> list[dict]:
     ]
 
 
+# Marks a chunk's shared rendering leaves where each person's name and unsubscribe link go.
+# Control characters: no name, link or template text contains them, and escaping leaves them be.
+_NAME = "\x1fname\x1f"
+_UNSUBSCRIBE = "\x1funsubscribe\x1f"
+# reverse() quotes control characters, so the link is reversed around a plain word.
+_SLOT = "slot-for-the-signed-token"
+
+
+class _Anyone:
+    """Stands in for the recipient while the parts everyone shares are rendered."""
+
+    pk = 0
+    full_name = email = _NAME
+
+
+class ChunkRenderer:
+    """Renders a chunk's messages, each template once per distinct set of items rather than once
+    per person: the result is exactly what `render_digest` gives for each person (the tests
+    compare them), at a fraction of the cost. Only the name (escaped in the HTML part) and the
+    signed unsubscribe link differ from person to person."""
+
+    def __init__(self, digest: Digest):
+        self.digest = digest
+        self.rendered: dict[object, tuple[str, str, str]] = {}
+        # reverse() once: a signed token never contains a character the URL would quote.
+        self.unsubscribe_prefix, self.unsubscribe_suffix = absolute_url(
+            reverse("network:unsubscribe", kwargs={"token": _SLOT})
+        ).split(_SLOT)
+
+    def message(self, *, recipient, key: object, **items) -> EmailMultiAlternatives:
+        if key not in self.rendered:
+            context = digest_context(digest=self.digest, recipient=_Anyone(), **items)
+            context["unsubscribe_url"] = _UNSUBSCRIBE
+            self.rendered[key] = render_digest(context)
+        subject, text, html = self.rendered[key]
+        name = recipient.full_name or recipient.email
+        token = unsubscribe_token(user_id=recipient.pk, kind=self.digest.kind)
+        url = f"{self.unsubscribe_prefix}{token}{self.unsubscribe_suffix}"
+        context = {"unsubscribe_url": url}
+        text = text.replace(_NAME, name).replace(_UNSUBSCRIBE, url)
+        html = html.replace(_NAME, escape(name)).replace(_UNSUBSCRIBE, escape(url))
+        return _message(digest=self.digest, recipient=recipient, context=context, parts=(subject, text, html))
+
+
 def build_messages(delivery_ids: list[int]) -> list[tuple[int, EmailMultiAlternatives]]:
     """Messages for the chunk's rows, in a fixed number of queries whatever the chunk's size."""
     deliveries = list(
@@ -127,19 +176,10 @@ def build_messages(delivery_ids: list[int]) -> list[tuple[int, EmailMultiAlterna
     if not deliveries:
         return []
     digest = deliveries[0].digest
+    renderer = ChunkRenderer(digest)
     if digest.kind == Digest.Kind.COORDINATOR:
         shared = coordinator_items(digest)
-        return [
-            (
-                d.pk,
-                make_message(
-                    digest=digest,
-                    recipient=d.recipient,
-                    context=digest_context(digest=digest, recipient=d.recipient, case_studies=shared),
-                ),
-            )
-            for d in deliveries
-        ]
+        return [(d.pk, renderer.message(recipient=d.recipient, key=None, case_studies=shared)) for d in deliveries]
     # Personal digests: each row carries its chosen item ids; fetch them all at once.
     wanted = {"case_studies": set(), "threads": set(), "events": set()}
     for d in deliveries:
@@ -164,14 +204,19 @@ def build_messages(delivery_ids: list[int]) -> list[tuple[int, EmailMultiAlterna
     }
     result = []
     for d in deliveries:
-        context = digest_context(
-            digest=digest,
+        chosen = {
+            "case_studies": [i for i in d.items.get("case_studies", []) if i in case_studies],
+            "threads": [i for i in d.items.get("threads", []) if i in threads],
+            "events": [i for i in d.items.get("events", []) if i in events],
+        }
+        message = renderer.message(
             recipient=d.recipient,
-            case_studies=[case_studies[i] for i in d.items.get("case_studies", []) if i in case_studies],
-            threads=[threads[i] for i in d.items.get("threads", []) if i in threads],
-            events=[events[i] for i in d.items.get("events", []) if i in events],
+            key=tuple(tuple(ids) for ids in chosen.values()),
+            case_studies=[case_studies[i] for i in chosen["case_studies"]],
+            threads=[threads[i] for i in chosen["threads"]],
+            events=[events[i] for i in chosen["events"]],
         )
-        result.append((d.pk, make_message(digest=digest, recipient=d.recipient, context=context)))
+        result.append((d.pk, message))
     return result
 
 
