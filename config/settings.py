@@ -165,6 +165,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
     },
     "accounts-expire-data-exports": {"task": "accounts.expire_data_exports", "schedule": 3600.0},
+    # Insight tables take seconds to work out on a large network: keep them fresh in the cache.
+    "insight-refresh-tables": {"task": "insight.refresh_tables", "schedule": 300.0},
     # Data exports whose build task was lost (broker down when they were asked for).
     "accounts-requeue-data-exports": {"task": "accounts.requeue_data_exports", "schedule": 300.0},
 }

@@ -9,18 +9,19 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, TruncMonth
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import Coalesce, Lag, TruncMonth
 from django.utils import timezone
 
 from anchors.models import Membership, Organisation, Pillar, Region, is_coordinator, lead_region_ids
-from casestudies.models import CaseStudy, Transition
+from casestudies.models import Transition
 from casestudies.search import facet_summary
 from evidence.models import AnnualFigure, Commitment, StandardMeasure
 from network.models import Delivery, Digest, DigestPreference
 
 from .charts import Chart, bar_chart, format_number, line_chart
-from .db import Percentile, SecondsBetween
 
 MONTHS = 12
 DIGESTS = 12
@@ -36,6 +37,7 @@ class Table:
     rows: list[list]
     chart: Chart | None = None
     private: bool = False
+    built_at: dt.datetime | None = None
 
     @property
     def display_rows(self) -> list[list[str]]:
@@ -115,48 +117,78 @@ def case_studies_by_region() -> Table:
 # --- Moderation ------------------------------------------------------------------------------
 
 
-def _decisions(since: dt.datetime):
-    """Moderators' decisions since `since`, each with the time its submission was made."""
-    submitted = Transition.objects.filter(
-        case_study=OuterRef("case_study"), action="submitted", at__lte=OuterRef("at")
-    ).order_by("-at", "-pk").values("at")[:1]
-    return (
-        Transition.objects.filter(
-            from_status=CaseStudy.Status.SUBMITTED,
-            action__in=["published", "changes_requested", "rejected"],
-            at__gte=since,
+DECISIONS = ("published", "changes_requested", "rejected")
+# A decision is paired with the submission just before it in its case study's history. The
+# history is read from this long before the first month shown, so a submission that waited
+# that long is still found; one that waited longer is left out rather than guessed.
+LOOKBACK = dt.timedelta(days=120)
+
+# Per region and month, then per month for the whole network, from one pass over the history:
+# the window function pairs each step with the one before it (no query per decision).
+WAITS_SQL = """
+WITH steps AS ({steps}),
+waits AS (
+  SELECT region, month, {seconds} AS waited FROM steps
+   WHERE prev_action = 'submitted' AND step_action IN ('published', 'changes_requested', 'rejected')
+     AND step_at >= %s
+)
+SELECT region, month, COUNT(*), {median}, {p90} FROM waits GROUP BY region, month
+UNION ALL
+SELECT NULL, month, COUNT(*), {median}, {p90} FROM waits GROUP BY month
+"""
+VENDOR_SQL = {
+    "postgresql": {
+        "seconds": "EXTRACT(EPOCH FROM (step_at - prev_at))",
+        "median": "percentile_cont(0.5) WITHIN GROUP (ORDER BY waited)",
+        "p90": "percentile_cont(0.9) WITHIN GROUP (ORDER BY waited)",
+    },
+    "sqlite": {
+        "seconds": "(julianday(step_at) - julianday(prev_at)) * 86400.0",
+        "median": "insight_percentile(waited, 0.5)",
+        "p90": "insight_percentile(waited, 0.9)",
+    },
+}
+
+
+def moderation_waits(since: dt.datetime) -> list[tuple]:
+    """(region name or None for the whole network, month, decisions, median, 90th percentile
+    in seconds) for decisions made since `since`, in one query."""
+    in_order = {"partition_by": [F("case_study_id")], "order_by": [F("at").asc(), F("pk").asc()]}
+    steps = (
+        Transition.objects.filter(action__in=["submitted", *DECISIONS], at__gte=since - LOOKBACK)
+        .annotate(
+            step_at=F("at"),
+            step_action=F("action"),
+            prev_at=Window(Lag("at"), **in_order),
+            prev_action=Window(Lag("action"), **in_order),
+            region=F("case_study__organisation__region__name"),
+            month=TruncMonth("at"),
         )
-        .annotate(submitted_at=Subquery(submitted))
-        .filter(submitted_at__isnull=False)
-        .annotate(month=TruncMonth("at"), waited=SecondsBetween(F("at"), F("submitted_at")))
+        .order_by()
+        .values("step_at", "step_action", "prev_at", "prev_action", "region", "month")
     )
+    steps_sql, params = steps.query.sql_with_params()
+    sql = WAITS_SQL.format(steps=steps_sql, **VENDOR_SQL[connection.vendor])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, connection.ops.adapt_datetimefield_value(since)])
+        return cursor.fetchall()
 
 
 def moderation_times(months: int = MONTHS) -> Table:
     """Submitted to decided, per region per month: how many decisions, the median and the
-    90th percentile wait in days. Two queries: per region and month, and the network's line."""
+    90th percentile wait in days."""
     starts = month_starts(months)
-    decisions = _decisions(_aware(starts[0]))
-    per_region = (
-        decisions.values("case_study__organisation__region__name", "month")
-        .annotate(n=Count("pk"), median=Percentile("waited", 0.5), p90=Percentile("waited", 0.9))
-        .order_by("month", "case_study__organisation__region__name")
-    )
-    network = {
-        _as_date(row["month"]): row
-        for row in decisions.values("month")
-        .annotate(median=Percentile("waited", 0.5), p90=Percentile("waited", 0.9))
-        .order_by("month")
-    }
-    rows = [
-        [_month_label(_as_date(r["month"])), r["case_study__organisation__region__name"], r["n"],
-         _days(r["median"]), _days(r["p90"])]
-        for r in per_region
-    ]
-    medians = [_days(network[m]["median"]) if m in network else None for m in starts]
-    p90s = [_days(network[m]["p90"]) if m in network else None for m in starts]
+    per_region, network = [], {}
+    for region_name, month, n, median, p90 in moderation_waits(_aware(starts[0])):
+        if region_name is None:
+            network[_as_date(month)] = (_days(median), _days(p90))
+        else:
+            per_region.append((_as_date(month), region_name, n, _days(median), _days(p90)))
+    rows = [[_month_label(month), *rest] for month, *rest in sorted(per_region)]
+    medians = [network.get(m, (None, None))[0] for m in starts]
+    p90s = [network.get(m, (None, None))[1] for m in starts]
     if rows:
-        recent = next((i for i in range(len(starts) - 1, -1, -1) if medians[i] is not None), None)
+        recent = next(i for i in range(len(starts) - 1, -1, -1) if medians[i] is not None)
         summary = (
             f"How long case studies waited between being submitted and a moderator's decision, in days. "
             f"In {_month_label(starts[recent])} half were decided within {format_number(medians[recent])} days "
@@ -177,6 +209,9 @@ def moderation_times(months: int = MONTHS) -> Table:
 
 
 def _as_date(value) -> dt.date:
+    """A month as the database gave it: a datetime (PostgreSQL) or text (SQLite, raw SQL)."""
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return value
@@ -347,6 +382,27 @@ TABLES: dict[str, tuple[Callable[[], Table], bool]] = {
 }
 
 
+# Built tables are kept this long. At 100,000 case studies the moderation table takes seconds
+# to work out, so the beat task (tasks.refresh_tables) rebuilds them all more often than this
+# and a person only ever waits for one when the cache has been emptied.
+CACHE_SECONDS = 15 * 60
+CACHE_KEY = "insight:table:{}"
+
+
+def build_table(key: str) -> Table:
+    """Work a table out afresh and keep it for the next CACHE_SECONDS."""
+    build, _private = TABLES[key]
+    built = build()
+    built.built_at = timezone.now()
+    cache.set(CACHE_KEY.format(key), built, CACHE_SECONDS)
+    return built
+
+
+def table(key: str) -> Table:
+    """The table as last built, or built now when none is kept."""
+    return cache.get(CACHE_KEY.format(key)) or build_table(key)
+
+
 def tables_for(user) -> list[Table]:
     detail = can_see_moderation(user)
-    return [build() for build, private in TABLES.values() if detail or not private]
+    return [table(key) for key, (_build, private) in TABLES.items() if detail or not private]

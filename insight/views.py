@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
-from .selectors import TABLES, can_see_moderation, tables_for
+from .selectors import TABLES, can_see_moderation, table, tables_for
 
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -29,16 +29,16 @@ def insight(request):
 def table_csv(request, key: str):
     if key not in TABLES:
         raise Http404
-    build, private = TABLES[key]
+    _build, private = TABLES[key]
     if private and not can_see_moderation(request.user):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         raise PermissionDenied
-    table = build()
+    found = table(key)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{table.key}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{found.key}.csv"'
     writer = csv.writer(response)
-    writer.writerow([csv_cell(c) for c in table.columns])
-    for row in table.rows:
+    writer.writerow([csv_cell(c) for c in found.columns])
+    for row in found.rows:
         writer.writerow([csv_cell(c) for c in row])
     return response
