@@ -220,8 +220,9 @@ def load(path: str, seconds: float, cookie: str = "") -> tuple[float, float, flo
             command[1:1] = ["-H", f"Cookie: {cookie}"]
         out = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
         rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-        p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))
-        p99_ = _ms(re.search(r"99%\s+(\S+)", out).group(1))
+        # The distribution's own lines, not a "72.50%" in the thread stats above them.
+        p50 = _ms(re.search(r"^\s+50%\s+(\S+)$", out, re.MULTILINE).group(1))
+        p99_ = _ms(re.search(r"^\s+99%\s+(\S+)$", out, re.MULTILINE).group(1))
         if "Non-2xx" in out:
             raise SystemExit(f"{path} answered errors under load:\n{out}")
         return rate, p50, p99_
