@@ -1,65 +1,11 @@
-"""Database expressions the insight tables need on both PostgreSQL and SQLite.
-
-Medians and 90th percentiles are worked out by the database inside its GROUP BY: PostgreSQL
-has `percentile_cont`; SQLite (the laptop default) gets an aggregate of the same meaning
-registered on each connection, so the same query runs on both.
+"""Medians and 90th percentiles are worked out by the database inside its GROUP BY: PostgreSQL
+has `percentile_cont`; SQLite (the laptop default) gets `insight_percentile`, an aggregate of
+the same meaning registered on each connection (see selectors.VENDOR_SQL).
 """
 
 from __future__ import annotations
 
 import math
-
-from django.db.models import Aggregate, FloatField, Func
-
-
-class SecondsBetween(Func):
-    """Seconds from `start` to `end` (two datetime expressions), as a float."""
-
-    output_field = FloatField()
-
-    def __init__(self, end, start, **extra):
-        super().__init__(end, start, **extra)
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler, connection, template="EXTRACT(EPOCH FROM (%(expressions)s))", arg_joiner=" - ",
-            **extra_context,
-        )
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler, connection,
-            template="((julianday(%(expressions)s)) * 86400.0)", arg_joiner=") - julianday(",
-            **extra_context,
-        )
-
-
-class Percentile(Aggregate):
-    """The continuous percentile (0 < fraction < 1) of a numeric expression in each group."""
-
-    name = "percentile"
-    output_field = FloatField()
-    allow_distinct = False
-
-    def __init__(self, expression, fraction: float, **extra):
-        if not 0 < fraction < 1:
-            raise ValueError("fraction must be between 0 and 1")
-        self.fraction = float(fraction)
-        super().__init__(expression, **extra)
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler, connection,
-            template=f"percentile_cont({self.fraction!r}) WITHIN GROUP (ORDER BY %(expressions)s)",
-            **extra_context,
-        )
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler, connection,
-            template=f"insight_percentile(%(expressions)s, {self.fraction!r})",
-            **extra_context,
-        )
 
 
 def percentile_cont(values: list[float], fraction: float) -> float | None:
