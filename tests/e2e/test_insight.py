@@ -8,7 +8,11 @@ from django.utils import timezone
 from casestudies.models import CaseStudy
 from network.models import Delivery, Digest
 from tests.anchors.factories import OrganisationFactory, coordinator, region
-from tests.casestudies.factories import CaseStudyFactory, PublishedCaseStudyFactory, TransitionFactory
+from tests.casestudies.factories import (
+    CaseStudyFactory,
+    PublishedCaseStudyFactory,
+    TransitionFactory,
+)
 from tests.e2e.conftest import sign_in
 from tests.factories import UserFactory
 
