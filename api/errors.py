@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -16,6 +16,8 @@ MESSAGES = {
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
     if isinstance(exc, exceptions.NotFound) and str(exc.detail) in ("Not found.", "Invalid page."):
         exc = exceptions.NotFound("There is nothing at this address, or the page number is past the end.")
     if isinstance(exc, exceptions.Throttled):

@@ -7,6 +7,7 @@ import csv
 import io
 
 from rest_framework.renderers import BaseRenderer
+from rest_framework.serializers import Serializer
 
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -34,6 +35,16 @@ def flatten(item, prefix: str = "") -> dict:
     return row
 
 
+def _columns(serializer, prefix: str = "") -> list[str]:
+    columns = []
+    for name, field in serializer.fields.items():
+        if isinstance(field, Serializer):
+            columns.extend(_columns(field, f"{prefix}{name}."))
+        else:
+            columns.append(f"{prefix}{name}")
+    return columns
+
+
 def _describe(value) -> str:
     if isinstance(value, dict):
         # An outcome, a figure or a pillar in a list: its most telling fields, in order.
@@ -58,13 +69,15 @@ class CSVRenderer(BaseRenderer):
         columns: list[str] = []
         for row in rows:
             columns.extend(c for c in row if c not in columns)
+        view = renderer_context.get("view")
+        if not columns and hasattr(view, "get_serializer"):
+            columns = _columns(view.get_serializer())  # an empty list still has its headings
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow([safe_cell(c) for c in columns])
         for row in rows:
             writer.writerow([safe_cell(row.get(c)) for c in columns])
         response = renderer_context.get("response")
-        view = renderer_context.get("view")
         if response is not None:
             name = getattr(view, "csv_name", "data")
             response["Content-Disposition"] = f'attachment; filename="{name}.csv"'

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import render
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -29,6 +29,12 @@ ORGANISATION_TYPES = [value for value, _label in Organisation.Type.choices]
 
 class ReadOnlyMixin:
     csv_name = "data"
+
+    def perform_content_negotiation(self, request, force=False):
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:  # ?format= names a format the API does not have
+            raise ValidationError({"format": "Ask for format=json (the default) or format=csv."}) from None
 
     def finalize_response(self, request, response, *args, **kwargs):
         # An error is always JSON, even when CSV was asked for: a spreadsheet of one error

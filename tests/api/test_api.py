@@ -418,3 +418,20 @@ def test_the_schema_generates_without_warnings(tmp_path):
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
     assert "Open Government Licence v3.0" in (tmp_path / "schema.yaml").read_text()
+
+
+def test_an_unknown_format_answers_400_json(client):
+    data = get_json(client, "/api/v1/figures/", status=400, format="xml")
+    assert "csv" in data["detail"]["format"]
+
+
+def test_a_missing_item_says_so_plainly(client):
+    data = get_json(client, "/api/v1/case-studies/no-such-case-study/", status=404)
+    assert data["detail"] == "There is nothing at this address, or the page number is past the end."
+
+
+def test_an_empty_csv_still_has_its_headings(client):
+    response = client.get("/api/v1/figures/", {"format": "csv"})
+    header = response.content.decode().splitlines()[0].split(",")
+    assert header[:3] == ["id", "organisation.id", "organisation.name"]
+    assert "organisation.region.code" in header
