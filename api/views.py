@@ -43,7 +43,7 @@ class ReadOnlyMixin:
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
         response = super().finalize_response(request, response, *args, **kwargs)
-        response["X-Licence"] = LICENCE
+        response["Link"] = f'<{LICENCE_URL}>; rel="license"; title="{LICENCE}"'
         return response
 
 

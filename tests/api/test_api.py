@@ -435,3 +435,9 @@ def test_an_empty_csv_still_has_its_headings(client):
     header = response.content.decode().splitlines()[0].split(",")
     assert header[:3] == ["id", "organisation.id", "organisation.name"]
     assert "organisation.region.code" in header
+
+
+def test_every_answer_links_to_the_licence(client):
+    response = client.get("/api/v1/measures/")
+    assert 'rel="license"' in response["Link"]
+    assert "open-government-licence/version/3" in response["Link"]
