@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from network import digests
+from network import digests, services
 
 
 class Command(BaseCommand):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Started {started} coordinators' digest{'s' if started != 1 else ''}.")
         else:
             self.stdout.write("No coordinators' digests are due.")
-        run, queued = digests.personal_digests_queue()
+        run, queued = services.digest_personal_run()
         if run is None:
             self.stdout.write(
                 "No personal digests are due now: they go from 08:00 UK time on Mondays "
