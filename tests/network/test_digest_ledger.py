@@ -222,3 +222,21 @@ def test_rows_the_broker_would_not_take_are_queued_by_the_next_sweep_not_a_lease
     assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
     digest.refresh_from_db()
     assert digest.status == Digest.Status.SENT
+
+
+def test_rows_waiting_minutes_behind_other_chunks_are_not_queued_again_by_the_short_lease():
+    """The 30 s lease is for rows a chunk has claimed; rows whose chunk task is still waiting in
+    the broker (a long digest drains for minutes) keep their task until DISPATCH_WAIT."""
+    people = [member_of(OrganisationFactory()) for _ in range(2)]
+    digest = sending_digest()
+    for person in people:
+        Delivery.objects.create(
+            digest=digest, recipient=person, status=Delivery.Status.QUEUED,
+            dispatched_at=timezone.now() - timedelta(minutes=2),
+        )
+    queued: list[list[int]] = []
+    ledger.dispatch_due(queue=queued.append)
+    assert ledger.LEASE < timedelta(minutes=2) < ledger.DISPATCH_WAIT
+    assert queued == []
+    ledger.dispatch_due(queue=queued.append, now=timezone.now() + ledger.DISPATCH_WAIT)
+    assert len(queued) == 1
