@@ -251,7 +251,7 @@ def digest_retry(request: HttpRequest, pk: int) -> HttpResponse:
         if n:
             messages.success(request, f"{n} email{pluralize(n)} will be tried again.")
         else:
-            messages.info(request, "None of the failed emails is worth trying again: the servers refused them for good.")
+            messages.info(request, "There is nothing worth trying again: any address left was refused for good.")
     return redirect(digest)
 
 

@@ -139,7 +139,7 @@ def test_refused_recipients_fail_with_a_reason_and_busy_ones_are_retried(
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("network:digest_retry", args=[digest.pk]), follow=True)
-    assert "None of the failed emails is worth trying again" in response.content.decode()
+    assert "There is nothing worth trying again" in response.content.decode()
     assert digest.deliveries.get(recipient=refused).status == Delivery.Status.FAILED
     assert sorted(m.to[0] for m in mail.outbox) == ["busy@example.org", "fine@example.org"]
 
