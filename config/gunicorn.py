@@ -20,10 +20,12 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
 keepalive = 5
 
-# Replace each worker after about a thousand requests (jittered so they never all restart at
-# once): whatever a worker slowly accumulates is given back, with no request dropped.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 1000))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 100))
+# Replace each worker after about 10,000 requests (jittered so they never all restart at once):
+# whatever a worker slowly accumulates is given back, with no request dropped. Not much fewer:
+# a cached page takes a few milliseconds and a new worker a second to import Django, so
+# restarting every thousand requests stalled a worker every few seconds under load.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 10_000))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 1_000))
 
 # Logs to stdout/stderr, where docker collects them.
 accesslog = "-"

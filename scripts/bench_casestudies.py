@@ -219,6 +219,10 @@ def load(path: str, seconds: float, cookie: str = "") -> tuple[float, float, flo
         if cookie:
             command[1:1] = ["-H", f"Cookie: {cookie}"]
         out = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+        if "Socket errors" in out or not re.search(r"^\s+99%", out, re.MULTILINE):
+            print(f"    (wrk reported trouble on {path}:\n{out})", flush=True)
+        if not re.search(r"^\s+99%", out, re.MULTILINE):
+            return 0.0, float("nan"), float("nan")
         rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
         # The distribution's own lines, not a "72.50%" in the thread stats above them.
         p50 = _ms(re.search(r"^\s+50%\s+(\S+)$", out, re.MULTILINE).group(1))
@@ -258,7 +262,7 @@ def beside_healthz(label: str, path: str, rounds: int, seconds: float, cookie: s
     for _ in range(rounds):
         base, _b50, _b99 = load("/healthz", seconds)
         rate, p50, p99_ = load(path, seconds, cookie)
-        ratios.append(rate / base)
+        ratios.append(rate / base if base else float("nan"))
         p50s.append(p50)
         p99s.append(p99_)
         loads.append(load1())
