@@ -6,9 +6,6 @@ from casestudies.models import Attachment, Revision, Transition
 from network.models import Delivery, Digest, DigestPreference, GroupMembership
 from tests.anchors.factories import MembershipFactory, OrganisationFactory, admin_of, join_request
 from tests.casestudies.factories import CaseStudyFactory, PublishedCaseStudyFactory
-
-# The browser fixtures of tests/e2e, for test_browser.py here.
-from tests.e2e.conftest import browser, pages  # noqa: F401
 from tests.factories import UserFactory
 from tests.network.factories import GroupFactory, join, thread_in
 

@@ -13,6 +13,12 @@ pytestmark = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """The export is written to a folder the test throws away."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def test_a_member_downloads_their_data_then_deletes_their_account(pages):
     organisation = OrganisationFactory(name="Browser Test Trust")
     admin_of(organisation)
