@@ -219,14 +219,16 @@ def load(path: str, seconds: float, cookie: str = "") -> tuple[float, float, flo
         if cookie:
             command[1:1] = ["-H", f"Cookie: {cookie}"]
         out = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
-        if "Socket errors" in out or not re.search(r"^\s+99%", out, re.MULTILINE):
+        value = r"([\d.]+(?:us|ms|s|m))"
+        p50_line = re.search(r"^\s+50%\s+" + value, out, re.MULTILINE)
+        p99_line = re.search(r"^\s+99%\s+" + value, out, re.MULTILINE)
+        if "Socket errors" in out or not (p50_line and p99_line):
             print(f"    (wrk reported trouble on {path}:\n{out})", flush=True)
-        if not re.search(r"^\s+99%", out, re.MULTILINE):
+        if not (p50_line and p99_line):
             return 0.0, float("nan"), float("nan")
         rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
         # The distribution's own lines, not a "72.50%" in the thread stats above them.
-        p50 = _ms(re.search(r"^\s+50%\s+(\S+)$", out, re.MULTILINE).group(1))
-        p99_ = _ms(re.search(r"^\s+99%\s+(\S+)$", out, re.MULTILINE).group(1))
+        p50, p99_ = _ms(p50_line.group(1)), _ms(p99_line.group(1))
         if "Non-2xx" in out:
             raise SystemExit(f"{path} answered errors under load:\n{out}")
         return rate, p50, p99_
