@@ -70,10 +70,13 @@ def _use_broker(url: str | None, *, eager: bool) -> None:
 
 
 @pytest.fixture
-def broker_down():
+def broker_down(monkeypatch):
     before = celery_app.conf.broker_url
+    # Celery reads CELERY_BROKER_URL from the environment before its own setting (CI sets it).
+    monkeypatch.setenv("CELERY_BROKER_URL", CLOSED)
     _use_broker(CLOSED, eager=False)
     yield
+    monkeypatch.undo()
     _use_broker(before, eager=True)
 
 
