@@ -71,6 +71,7 @@ def measures_for_catalogue():
                 distinct=True,
             )
         )
+        .order_by("pillar__position", "position", "name")  # an aggregate drops Meta.ordering
     )
 
 

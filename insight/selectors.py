@@ -323,6 +323,7 @@ def measures_covered() -> Table:
         )
         .select_related("pillar")
         .only("pk", "name", "pillar__name", "pillar__position", "position")
+        .order_by("pillar__position", "position", "name")  # an aggregate drops Meta.ordering
     )
     rows = [[m.name, m.pillar.name, m.organisations] for m in measures]
     covered = sum(1 for r in rows if r[2])
@@ -349,6 +350,8 @@ def commitments_covered() -> Table:
         )
         .select_related("measure")
         .only("pk", "title", "target_value", "target_date", "measure__name", "measure__unit_kind")
+        # Meta.ordering is not applied to a GROUP BY query: say the order.
+        .order_by("target_date", "title")
     )
     rows = [
         [c.title, c.measure.name, c.target_formatted, c.target_date.strftime("%-d %B %Y"), c.signatories]

@@ -33,7 +33,7 @@ def digest_list(request: HttpRequest) -> HttpResponse:
     rows = Digest.objects.filter(kind=Digest.Kind.COORDINATOR).annotate(
         sent=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.SENT)),
         failed=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.FAILED)),
-    )
+    ).order_by("-created_at")  # an aggregate drops Meta.ordering
     return render(request, "network/digest_list.html", {"digests": rows, "nav": "groups"})
 
 

@@ -14,11 +14,12 @@ from casestudies.models import CaseStudy
 
 class GroupQuerySet(models.QuerySet):
     def with_member_counts(self) -> GroupQuerySet:
+        # An aggregate drops Meta.ordering from the query, so the order is said again.
         return self.annotate(
             member_count=Count(
                 "memberships", filter=Q(memberships__status=GroupMembership.Status.ACTIVE)
             )
-        )
+        ).order_by("kind", "name")
 
 
 class Group(models.Model):
