@@ -367,7 +367,62 @@ class Coordinator(models.Model):
 
 # --- Roles -------------------------------------------------------------------------------------
 # Small, cached-per-request questions every app asks about a person. They are the one place
-# the network's roles are decided.
+# the network's roles are decided. All of them are answered from one query per person per request
+# (`_roles`), kept on the user object until `forget_roles` drops it.
+
+
+class _Roles:
+    __slots__ = ("coordinator", "lead_region_ids", "organisation_ids", "admin_organisation_ids")
+
+    def __init__(self, coordinator, lead_region_ids, organisation_ids, admin_organisation_ids):
+        self.coordinator = coordinator
+        self.lead_region_ids = lead_region_ids
+        self.organisation_ids = organisation_ids
+        self.admin_organisation_ids = admin_organisation_ids
+
+
+_NO_ROLES = _Roles(False, frozenset(), frozenset(), frozenset())
+
+
+def _roles(user) -> _Roles:
+    """Everything the role questions need, in one query: a UNION ALL of (kind, id) rows, where
+    kind is "coordinator", "lead" (id: region) or a membership role (id: organisation)."""
+    if not getattr(user, "is_authenticated", False):
+        return _NO_ROLES
+    cached = getattr(user, "_roles_cache", None)
+    if cached is not None:
+        return cached
+    coordinators = (
+        Coordinator.objects.filter(user=user).order_by()
+        .annotate(kind=models.Value("coordinator", output_field=models.CharField()), ref=models.F("pk"))
+        .values_list("kind", "ref")
+    )
+    leads = (
+        RegionalLead.objects.filter(user=user).order_by()
+        .annotate(kind=models.Value("lead", output_field=models.CharField()), ref=models.F("region_id"))
+        .values_list("kind", "ref")
+    )
+    memberships = (
+        Membership.objects.active().filter(user=user).order_by()
+        .annotate(kind=models.F("role"), ref=models.F("organisation_id"))
+        .values_list("kind", "ref")
+    )
+    coordinator = False
+    regions: set[int] = set()
+    organisations: set[int] = set()
+    admin_of: set[int] = set()
+    for row_kind, ref in coordinators.union(leads, memberships, all=True):
+        if row_kind == "coordinator":
+            coordinator = True
+        elif row_kind == "lead":
+            regions.add(ref)
+        else:
+            organisations.add(ref)
+            if row_kind == Membership.Role.ADMIN:
+                admin_of.add(ref)
+    cached = _Roles(coordinator, frozenset(regions), frozenset(organisations), frozenset(admin_of))
+    user._roles_cache = cached
+    return cached
 
 
 def is_coordinator(user) -> bool:
@@ -375,24 +430,12 @@ def is_coordinator(user) -> bool:
         return False
     if user.is_superuser:
         return True
-    cached = getattr(user, "_is_coordinator", None)
-    if cached is None:
-        cached = Coordinator.objects.filter(user=user).exists()
-        user._is_coordinator = cached
-    return cached
+    return _roles(user).coordinator
 
 
 def lead_region_ids(user) -> frozenset[int]:
     """Regions this person leads (empty for visitors)."""
-    if not getattr(user, "is_authenticated", False):
-        return frozenset()
-    cached = getattr(user, "_lead_region_ids", None)
-    if cached is None:
-        cached = frozenset(
-            RegionalLead.objects.filter(user=user).values_list("region_id", flat=True)
-        )
-        user._lead_region_ids = cached
-    return cached
+    return _roles(user).lead_region_ids
 
 
 def can_moderate_region(user, region_id: int) -> bool:
@@ -402,15 +445,7 @@ def can_moderate_region(user, region_id: int) -> bool:
 
 def active_organisation_ids(user) -> frozenset[int]:
     """Organisations this person is an active member (or admin) of."""
-    if not getattr(user, "is_authenticated", False):
-        return frozenset()
-    cached = getattr(user, "_active_organisation_ids", None)
-    if cached is None:
-        cached = frozenset(
-            Membership.objects.active().filter(user=user).values_list("organisation_id", flat=True)
-        )
-        user._active_organisation_ids = cached
-    return cached
+    return _roles(user).organisation_ids
 
 
 def is_member_of(user, organisation_id: int) -> bool:
@@ -418,9 +453,8 @@ def is_member_of(user, organisation_id: int) -> bool:
 
 
 def is_admin_of(user, organisation_id: int) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return Membership.objects.admins().filter(user=user, organisation_id=organisation_id).exists()
+    """An active admin of that organisation."""
+    return organisation_id in _roles(user).admin_organisation_ids
 
 
 def region_moderator_emails(region_id: int) -> list[str]:
@@ -445,6 +479,5 @@ def region_moderator_emails(region_id: int) -> list[str]:
 
 def forget_roles(user) -> None:
     """Drop the per-request role caches after a change to this person's roles."""
-    for attr in ("_is_coordinator", "_lead_region_ids", "_active_organisation_ids"):
-        if hasattr(user, attr):
-            delattr(user, attr)
+    if hasattr(user, "_roles_cache"):
+        del user._roles_cache

@@ -449,6 +449,7 @@ def admin_remove(*, membership: Membership, by) -> Membership:
         membership.role = Membership.Role.MEMBER
         membership.save()
         _record(membership, MembershipEvent.Action.ADMIN_ROLE_REMOVED, by)
+    forget_roles(by)  # they may have stepped down themselves
     return membership
 
 

@@ -1,0 +1,131 @@
+"""Role questions are answered from one query per person per request, and a change to someone's
+roles shows on their very next request."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from anchors import services
+from anchors.models import (
+    Membership,
+    active_organisation_ids,
+    forget_roles,
+    is_admin_of,
+    is_coordinator,
+    lead_region_ids,
+)
+from tests.anchors.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    admin_of,
+    coordinator,
+    join_request,
+    region,
+)
+from tests.casestudies.factories import PublishedCaseStudyFactory
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_role_question_costs_one_query_together():
+    organisation, other = OrganisationFactory(), OrganisationFactory()
+    person = admin_of(organisation)
+    join_request(other, user=person)  # asked, not yet a member
+    services.regional_lead_appoint(user=person, region=region("Y63"), by=coordinator())
+    person = type(person).objects.get(pk=person.pk)  # as a fresh request loads them
+    y63 = region("Y63").pk
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert not is_coordinator(person)
+        assert lead_region_ids(person) == {y63}
+        assert active_organisation_ids(person) == {organisation.pk}
+        assert is_admin_of(person, organisation.pk)
+        assert not is_admin_of(person, other.pk)
+    assert len(ctx.captured_queries) == 1
+
+
+def test_a_plain_member_is_not_an_admin_and_a_coordinator_coordinates():
+    organisation = OrganisationFactory()
+    member = MembershipFactory(organisation=organisation).user
+    assert not is_admin_of(member, organisation.pk)
+    assert organisation.pk in active_organisation_ids(member)
+    assert is_coordinator(coordinator())
+    assert not is_coordinator(UserFactory())
+
+
+def test_visitors_have_no_roles_and_cost_no_query():
+    from django.contrib.auth.models import AnonymousUser
+
+    visitor = AnonymousUser()
+    with CaptureQueriesContext(connection) as ctx:
+        assert not is_coordinator(visitor)
+        assert lead_region_ids(visitor) == frozenset()
+        assert active_organisation_ids(visitor) == frozenset()
+        assert not is_admin_of(visitor, 1)
+    assert ctx.captured_queries == []
+
+
+def test_forget_roles_makes_the_next_question_ask_again():
+    organisation = OrganisationFactory()
+    person = UserFactory()
+    assert active_organisation_ids(person) == frozenset()
+    MembershipFactory(organisation=organisation, user=person)
+    assert active_organisation_ids(person) == frozenset()  # remembered for this request
+    forget_roles(person)
+    assert active_organisation_ids(person) == {organisation.pk}
+
+
+def test_an_appointed_lead_sees_the_verification_queue_on_the_next_request(client):
+    person = UserFactory()
+    client.force_login(person)
+    page = reverse("anchors:verification")
+    assert client.get(page).status_code == 403
+    appointment = services.regional_lead_appoint(user=person, region=region("Y63"), by=coordinator())
+    assert client.get(page).status_code == 200
+    services.regional_lead_remove(appointment=appointment, by=coordinator())
+    assert client.get(page).status_code == 403
+
+
+def test_an_approved_member_then_a_removed_one_sees_it_on_the_next_request(client):
+    organisation = OrganisationFactory()
+    PublishedCaseStudyFactory(organisation=organisation, title="Local suppliers first")
+    admin = admin_of(organisation)
+    request = join_request(organisation)
+    client.force_login(request.user)
+    page = reverse("casestudies:mine")
+    assert "Local suppliers first" not in client.get(page).content.decode()
+
+    services.membership_approve(membership=request, by=admin)
+    assert "Local suppliers first" in client.get(page).content.decode()
+
+    services.membership_remove(membership=Membership.objects.get(pk=request.pk), by=admin, reason="Left the trust.")
+    assert "Local suppliers first" not in client.get(page).content.decode()
+
+
+def test_an_appointed_admin_then_a_removed_one_sees_it_on_the_next_request(client):
+    organisation = OrganisationFactory()
+    admin = admin_of(organisation)
+    membership = MembershipFactory(organisation=organisation)
+    client.force_login(membership.user)
+    page = reverse("anchors:requests", args=[organisation.slug])
+    assert client.get(page).status_code == 403
+
+    services.admin_appoint(membership=membership, by=admin)
+    assert client.get(page).status_code == 200
+
+    services.admin_remove(membership=membership, by=admin)
+    assert client.get(page).status_code == 403
+
+
+def test_an_admin_who_steps_down_is_no_longer_an_admin_in_the_same_request():
+    organisation = OrganisationFactory()
+    first = admin_of(organisation)
+    admin_of(organisation)  # someone must stay
+    assert is_admin_of(first, organisation.pk)
+    mine = Membership.objects.get(user=first, organisation=organisation)
+    services.admin_remove(membership=mine, by=first)
+    assert not is_admin_of(first, organisation.pk)
