@@ -129,3 +129,16 @@ def test_an_admin_who_steps_down_is_no_longer_an_admin_in_the_same_request():
     mine = Membership.objects.get(user=first, organisation=organisation)
     services.admin_remove(membership=mine, by=first)
     assert not is_admin_of(first, organisation.pk)
+
+
+# --- The cache's Redis client ------------------------------------------------------------------
+# Every signed-in page makes several cache calls; building a redis-py client for each cost about
+# half of a GET, so the forgiving cache keeps one client per connection pool.
+
+
+def test_the_cache_reuses_one_redis_client():
+    from resilience.cache import ForgivingRedisCache
+
+    shared = ForgivingRedisCache("redis://127.0.0.1:1/0", {})  # building a client connects to nothing
+    assert shared._cache.get_client() is shared._cache.get_client(write=True)
+    assert shared._cache.get_client().connection_pool is shared._cache._get_connection_pool(False)
