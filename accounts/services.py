@@ -251,6 +251,8 @@ def _end_sessions(user: User) -> None:
         if store.decode(session.session_data).get("_auth_user_id") == str(user.pk)
     ]
     model.objects.filter(session_key__in=theirs).delete()
+    if hasattr(store_class, "cache_key_prefix"):  # cached_db sessions: their cached copies too
+        store._cache.delete_many([store_class.cache_key_prefix + key for key in theirs])
 
 
 def _forget_in_admin_history(user: User) -> None:

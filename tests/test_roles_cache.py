@@ -142,3 +142,58 @@ def test_the_cache_reuses_one_redis_client():
     shared = ForgivingRedisCache("redis://127.0.0.1:1/0", {})  # building a client connects to nothing
     assert shared._cache.get_client() is shared._cache.get_client(write=True)
     assert shared._cache.get_client().connection_pool is shared._cache._get_connection_pool(False)
+
+
+# --- Sessions ----------------------------------------------------------------------------------
+# Sessions are cached_db: read from the cache, written through to the database.
+
+
+def _signed_in_page(client) -> int:
+    return client.get(reverse("casestudies:mine")).status_code  # sign-in required: 302 if not
+
+
+def test_a_signed_in_request_reads_the_session_from_the_cache_not_the_database(client):
+    client.force_login(UserFactory())
+    assert _signed_in_page(client) == 200
+    with CaptureQueriesContext(connection) as ctx:
+        assert _signed_in_page(client) == 200
+    assert not [q for q in ctx.captured_queries if "django_session" in q["sql"]]
+
+
+def test_signed_in_people_stay_signed_in_while_redis_is_down(client, settings):
+    client.force_login(UserFactory())
+    assert _signed_in_page(client) == 200
+    settings.CACHES = {"default": {"BACKEND": "resilience.cache.ForgivingRedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}  # nothing listens
+    with CaptureQueriesContext(connection) as ctx:
+        assert _signed_in_page(client) == 200
+    assert [q for q in ctx.captured_queries if "django_session" in q["sql"]]  # read from the database
+
+
+def test_signing_out_ends_the_cached_session_too(client):
+    client.force_login(UserFactory())
+    session_cookie = client.cookies["sessionid"].value
+    assert _signed_in_page(client) == 200
+    client.post(reverse("account_logout"))
+    client.cookies["sessionid"] = session_cookie  # as if someone had kept the old cookie
+    assert _signed_in_page(client) == 302
+
+
+def test_deleting_an_account_removes_its_cached_sessions_too():
+    from django.contrib.sessions.backends.cached_db import KEY_PREFIX
+    from django.core.cache import cache
+    from django.test import Client
+
+    from accounts import services as account_services
+
+    person, bystander = UserFactory(), UserFactory()
+    theirs, others = Client(), Client()
+    theirs.force_login(person)
+    others.force_login(bystander)
+    their_key = KEY_PREFIX + theirs.session.session_key
+    other_key = KEY_PREFIX + others.session.session_key
+    assert cache.get(their_key) is not None and cache.get(other_key) is not None
+
+    account_services.account_delete(user=person, by=person)
+    assert cache.get(their_key) is None
+    assert cache.get(other_key) is not None
