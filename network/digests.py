@@ -1,6 +1,6 @@
 """Digests: the names views, services and commands use, gathered from the modules that do the work.
 
-- `network.digest_mail`: unsubscribe tokens, Message-IDs and rendering (reads only);
+- `network.unsubscribe`: unsubscribe tokens and Message-IDs; `network.emails`: rendering (reads only);
 - `network.selectors`: who receives a digest and what each person's personal digest carries;
 - `network.ledger`: the delivery ledger (start, fan out, claim, send, give up, sweep, finish, retry);
 - `network.personal_digests`: the Monday personal digests, in chunks of people.
@@ -16,19 +16,15 @@ from datetime import datetime
 from django.utils import timezone
 
 from . import ledger
-from .digest_mail import (  # noqa: F401 (re-exported for views, services and tests)
+from .emails import (  # noqa: F401 (re-exported for views, services and tests)
     LONDON,
     SITE_NAME,
     build_messages,
     coordinator_items,
     digest_context,
     make_message,
-    message_id,
-    read_unsubscribe_token,
     render_digest,
     test_message,
-    unsubscribe_token,
-    unsubscribe_url,
 )
 from .ledger import (  # noqa: F401
     CHUNK_SIZE,
@@ -53,6 +49,12 @@ from .selectors import (  # noqa: F401
     worth_retrying,
 )
 from .tasks import personal_digest_chunk, queue_chunk, queue_people
+from .unsubscribe import (  # noqa: F401
+    message_id,
+    read_unsubscribe_token,
+    unsubscribe_token,
+    unsubscribe_url,
+)
 
 
 def digest_start(*, digest_id: int, now: datetime | None = None) -> bool:

@@ -1,8 +1,23 @@
-"""Emails about learning groups. Digest emails are built in network.digests."""
+"""Every email the network app sends: small functions for learning-group messages, queued
+through the outbox, and the digest messages the ledger (`network.ledger`) builds for the rows it
+has claimed (rendering only: nothing here writes to the database)."""
 
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
 
 from accounts.mail import absolute_url, queue_email
+from casestudies.models import CaseStudy
+
+from .models import Delivery, Digest, Event, Thread
+from .unsubscribe import message_id, unsubscribe_token, unsubscribe_url
 
 
 def join_requested(*, membership, leads) -> None:
@@ -58,3 +73,177 @@ def post_reported(*, report, to) -> None:
             "reports_url": absolute_url(reverse("network:reports", kwargs={"slug": thread.group.slug})),
         },
     )
+
+
+LONDON = ZoneInfo("Europe/London")
+SITE_NAME = "Anchors Learning Network"
+
+
+# --- Rendering ----------------------------------------------------------------------------------
+
+
+def _case_study_item(case_study) -> dict:
+    return {
+        "title": case_study.title,
+        "summary": case_study.summary,
+        "organisation": case_study.organisation.name,
+        "url": absolute_url(case_study.get_absolute_url()),
+    }
+
+
+def digest_context(*, digest: Digest, recipient, case_studies, threads=(), events=()) -> dict:
+    kind = digest.kind
+    return {
+        "digest": digest,
+        "recipient": recipient,
+        "case_studies": case_studies,
+        "threads": threads,
+        "events": events,
+        "unsubscribe_url": unsubscribe_url(user_id=recipient.pk, kind=kind),
+        "preferences_url": absolute_url(reverse("network:preferences")),
+        "SITE_URL": settings.SITE_URL,
+        "SITE_NAME": SITE_NAME,
+    }
+
+
+def render_digest(context: dict) -> tuple[str, str, str]:
+    digest = context["digest"]
+    subject = " ".join(digest.subject.split())
+    text = render_to_string("network/emails/digest.txt", context)
+    html = render_to_string("network/emails/digest.html", context)
+    return subject, text, html
+
+
+def make_message(*, digest: Digest, recipient, context: dict) -> EmailMultiAlternatives:
+    return _message(digest=digest, recipient=recipient, context=context, parts=render_digest(context))
+
+
+def _message(*, digest: Digest, recipient, context: dict, parts: tuple[str, str, str]) -> EmailMultiAlternatives:
+    subject, text, html = parts
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient.email],
+        headers={
+            "Message-ID": message_id(digest_id=digest.pk, user_id=recipient.pk),
+            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def coordinator_items(digest: Digest) -> list[dict]:
+    return [
+        _case_study_item(cs)
+        for cs in digest.case_studies.select_related("organisation").order_by("-published_at")
+    ]
+
+
+# Marks a chunk's shared rendering leaves where each person's name and unsubscribe link go.
+# Control characters: no name, link or template text contains them, and escaping leaves them be.
+_NAME = "\x1fname\x1f"
+_UNSUBSCRIBE = "\x1funsubscribe\x1f"
+# reverse() quotes control characters, so the link is reversed around a plain word.
+_SLOT = "slot-for-the-signed-token"
+
+
+class _Anyone:
+    """Stands in for the recipient while the parts everyone shares are rendered."""
+
+    pk = 0
+    full_name = email = _NAME
+
+
+class ChunkRenderer:
+    """Renders a chunk's messages, each template once per distinct set of items rather than once
+    per person: the result is exactly what `render_digest` gives for each person (the tests
+    compare them), at a fraction of the cost. Only the name (escaped in the HTML part) and the
+    signed unsubscribe link differ from person to person."""
+
+    def __init__(self, digest: Digest):
+        self.digest = digest
+        self.rendered: dict[object, tuple[str, str, str]] = {}
+        # reverse() once: a signed token never contains a character the URL would quote.
+        self.unsubscribe_prefix, self.unsubscribe_suffix = absolute_url(
+            reverse("network:unsubscribe", kwargs={"token": _SLOT})
+        ).split(_SLOT)
+
+    def message(self, *, recipient, key: object, **items) -> EmailMultiAlternatives:
+        if key not in self.rendered:
+            context = digest_context(digest=self.digest, recipient=_Anyone(), **items)
+            context["unsubscribe_url"] = _UNSUBSCRIBE
+            self.rendered[key] = render_digest(context)
+        subject, text, html = self.rendered[key]
+        name = recipient.full_name or recipient.email
+        token = unsubscribe_token(user_id=recipient.pk, kind=self.digest.kind)
+        url = f"{self.unsubscribe_prefix}{token}{self.unsubscribe_suffix}"
+        context = {"unsubscribe_url": url}
+        text = text.replace(_NAME, name).replace(_UNSUBSCRIBE, url)
+        html = html.replace(_NAME, escape(name)).replace(_UNSUBSCRIBE, escape(url))
+        return _message(digest=self.digest, recipient=recipient, context=context, parts=(subject, text, html))
+
+
+def build_messages(delivery_ids: list[int]) -> list[tuple[int, EmailMultiAlternatives]]:
+    """Messages for the chunk's rows, in a fixed number of queries whatever the chunk's size."""
+    deliveries = list(
+        Delivery.objects.filter(pk__in=delivery_ids, status=Delivery.Status.SENDING)
+        .select_related("recipient", "digest")
+        .order_by("pk")
+    )
+    if not deliveries:
+        return []
+    digest = deliveries[0].digest
+    renderer = ChunkRenderer(digest)
+    if digest.kind == Digest.Kind.COORDINATOR:
+        shared = coordinator_items(digest)
+        return [(d.pk, renderer.message(recipient=d.recipient, key=None, case_studies=shared)) for d in deliveries]
+    # Personal digests: each row carries its chosen item ids; fetch them all at once.
+    wanted = {"case_studies": set(), "threads": set(), "events": set()}
+    for d in deliveries:
+        for key in wanted:
+            wanted[key].update(d.items.get(key, []))
+    case_studies = {
+        cs.pk: _case_study_item(cs)
+        for cs in CaseStudy.objects.filter(pk__in=wanted["case_studies"]).select_related("organisation")
+    }
+    threads = {
+        t.pk: {"title": t.title, "group": t.group.name, "url": absolute_url(t.get_absolute_url())}
+        for t in Thread.objects.filter(pk__in=wanted["threads"]).select_related("group")
+    }
+    events = {
+        e.pk: {
+            "title": e.title,
+            "group": e.group.name,
+            "starts_at": timezone.localtime(e.starts_at, LONDON),
+            "url": absolute_url(e.group.get_absolute_url()),
+        }
+        for e in Event.objects.filter(pk__in=wanted["events"]).select_related("group")
+    }
+    result = []
+    for d in deliveries:
+        chosen = {
+            "case_studies": [i for i in d.items.get("case_studies", []) if i in case_studies],
+            "threads": [i for i in d.items.get("threads", []) if i in threads],
+            "events": [i for i in d.items.get("events", []) if i in events],
+        }
+        message = renderer.message(
+            recipient=d.recipient,
+            key=tuple(tuple(ids) for ids in chosen.values()),
+            case_studies=[case_studies[i] for i in chosen["case_studies"]],
+            threads=[threads[i] for i in chosen["threads"]],
+            events=[events[i] for i in chosen["events"]],
+        )
+        result.append((d.pk, message))
+    return result
+
+
+def test_message(*, digest: Digest, to) -> EmailMultiAlternatives:
+    context = digest_context(digest=digest, recipient=to, case_studies=coordinator_items(digest))
+    message = make_message(digest=digest, recipient=to, context=context)
+    stable = message_id(digest_id=digest.pk, user_id=to.pk)
+    message.extra_headers["Message-ID"] = stable.replace("@", f"-test-{timezone.now().timestamp():.0f}@", 1)
+    message.subject = f"[Test] {message.subject}"
+    return message

@@ -37,7 +37,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from .digest_mail import build_messages
+from .emails import build_messages
 from .models import Delivery, Digest
 from .selectors import coordinator_audience, worth_retrying
 

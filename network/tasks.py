@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from resilience.broker import safe_delay
 
-from . import digest_mail, ledger, personal_digests
+from . import emails, ledger, personal_digests
 
 TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
 
@@ -81,4 +81,4 @@ def send_test_digest(digest_id: int, user_id: int) -> None:
     from .models import Digest
 
     digest = Digest.objects.get(pk=digest_id)
-    digest_mail.test_message(digest=digest, to=User.objects.get(pk=user_id)).send()
+    emails.test_message(digest=digest, to=User.objects.get(pk=user_id)).send()

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from network import digest_mail
+from network import emails as digest_mail
 from network.models import Delivery, Digest, Event
 from tests.anchors.factories import OrganisationFactory, member_of
 from tests.casestudies.factories import PublishedCaseStudyFactory
