@@ -14,7 +14,6 @@ very first build (an empty cache) happens inside a request.
 
 from __future__ import annotations
 
-import logging
 import time
 
 from django.contrib.contenttypes.models import ContentType
@@ -26,10 +25,9 @@ from taggit.models import Tag, TaggedItem
 
 import sitecache
 from anchors.models import Organisation, Pillar, Region
+from resilience.broker import safe_delay
 
 from .models import SECTION_FIELDS, SECTION_HTML_FIELDS, CaseStudy, Partner
-
-log = logging.getLogger(__name__)
 
 TOP_TAGS = 15
 SUMMARY_KEY = "casestudies:facet-summary:v2"
@@ -115,10 +113,8 @@ def _queue_rebuild() -> None:
         cache.set(SUMMARY_WANTED_KEY, 1, None)
     from .tasks import rebuild_facet_summary as task
 
-    try:
-        task.delay()
-    except Exception:  # broker down: pages keep the previous summary; the next change retries
-        log.exception("Could not queue the facet summary rebuild")
+    # Broker down: pages keep the previous summary, and the next change asks again.
+    safe_delay(task)
 
 
 def summary_wanted() -> None:
