@@ -380,3 +380,88 @@ class DigestedItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.object_id} sent to {self.user_id}"
+
+
+# --- Following and saving ------------------------------------------------------------------------
+
+
+class FollowQuerySet(models.QuerySet):
+    def of(self, user) -> FollowQuerySet:
+        return self.filter(user=user)
+
+
+class Follow(models.Model):
+    """One thing a person follows: exactly one of an organisation, a pillar, a region or a tag."""
+
+    KINDS = ("organisation", "pillar", "region", "tag")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows")
+    organisation = models.ForeignKey(
+        "anchors.Organisation", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    tag = models.ForeignKey("taggit.Tag", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = FollowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(organisation__isnull=False, pillar__isnull=True, region__isnull=True, tag__isnull=True)
+                    | Q(organisation__isnull=True, pillar__isnull=False, region__isnull=True, tag__isnull=True)
+                    | Q(organisation__isnull=True, pillar__isnull=True, region__isnull=False, tag__isnull=True)
+                    | Q(organisation__isnull=True, pillar__isnull=True, region__isnull=True, tag__isnull=False)
+                ),
+                name="follow_exactly_one_thing",
+            ),
+            *(
+                models.UniqueConstraint(
+                    fields=["user", kind], condition=Q(**{f"{kind}__isnull": False}), name=f"follow_{kind}_once"
+                )
+                for kind in ("organisation", "pillar", "region", "tag")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} follows {self.kind} {self.thing}"
+
+    @property
+    def kind(self) -> str:
+        return next(kind for kind in self.KINDS if getattr(self, f"{kind}_id"))
+
+    @property
+    def thing(self):
+        return getattr(self, self.kind)
+
+
+class SavedItem(models.Model):
+    """A case study or a resource a person saved to read again: exactly one of the two."""
+
+    KINDS = ("case_study",)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_items")
+    case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "case_study"], condition=Q(case_study__isnull=False), name="saved_case_study_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} saved {self.item}"
+
+    @property
+    def kind(self) -> str:
+        return next(kind for kind in self.KINDS if getattr(self, f"{kind}_id"))
+
+    @property
+    def item(self):
+        return getattr(self, self.kind)
