@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from anchors.models import (
@@ -32,6 +33,18 @@ SECTION_FIELDS = tuple(name for name, _heading, _hint in SECTIONS)
 SECTION_HTML_FIELDS = tuple(f"{name}_html" for name in SECTION_FIELDS)
 # Everything a revision carries and a moderator compares.
 CONTENT_FIELDS = ("title", "summary", *SECTION_FIELDS, "period", "contact_name", "contact_email")
+
+
+class ModerationStatus(models.TextChoices):
+    """The states every moderated thing (case studies, resources) moves through; the allowed
+    steps between them are in casestudies.moderation."""
+
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Awaiting review")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    PUBLISHED = "published", _("Published")
+    REJECTED = "rejected", _("Rejected")
+    ARCHIVED = "archived", _("Archived")
 
 
 class CaseStudyQuerySet(models.QuerySet):
@@ -74,13 +87,7 @@ class CaseStudyQuerySet(models.QuerySet):
 
 
 class CaseStudy(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Awaiting review"
-        CHANGES_REQUESTED = "changes_requested", "Changes requested"
-        PUBLISHED = "published", "Published"
-        REJECTED = "rejected", "Rejected"
-        ARCHIVED = "archived", "Archived"
+    Status = ModerationStatus
 
     EDITABLE_STATUSES = (Status.DRAFT, Status.CHANGES_REQUESTED)
 
@@ -256,11 +263,11 @@ class Revision(models.Model):
     """Proposed changes to a published case study, moderated while the published one stays live."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Awaiting review"
-        CHANGES_REQUESTED = "changes_requested", "Changes requested"
-        PUBLISHED = "published", "Published"
-        REJECTED = "rejected", "Rejected"
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Awaiting review")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+        PUBLISHED = "published", _("Published")
+        REJECTED = "rejected", _("Rejected")
 
     OPEN_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.CHANGES_REQUESTED)
 
@@ -294,19 +301,26 @@ class Revision(models.Model):
 
 
 class Transition(models.Model):
-    """One row per workflow step: who did what, when, and what they said."""
+    """One row per workflow step of a case study or a resource: who did what, when, and what
+    they said (written by casestudies.moderation.record)."""
 
     LABELS = {
-        "created": "Draft started",
-        "revision_started": "Changes to the published version started",
-        "submitted": "Submitted for review",
-        "published": "Published",
-        "changes_requested": "Changes requested",
-        "rejected": "Rejected",
-        "archived": "Archived",
+        "created": _("Draft started"),
+        "suggested": _("Suggested"),
+        "revision_started": _("Changes to the published version started"),
+        "submitted": _("Submitted for review"),
+        "published": _("Published"),
+        "changes_requested": _("Changes requested"),
+        "rejected": _("Rejected"),
+        "archived": _("Archived"),
     }
 
-    case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="transitions")
+    case_study = models.ForeignKey(
+        CaseStudy, on_delete=models.CASCADE, null=True, blank=True, related_name="transitions"
+    )
+    resource = models.ForeignKey(
+        "Resource", on_delete=models.CASCADE, null=True, blank=True, related_name="transitions"
+    )
     revision = models.ForeignKey(
         Revision, on_delete=models.CASCADE, null=True, blank=True, related_name="transitions"
     )
@@ -319,10 +333,169 @@ class Transition(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+        constraints = [
+            # Each step belongs to exactly one moderated thing.
+            models.CheckConstraint(
+                condition=Q(case_study__isnull=False, resource__isnull=True)
+                | Q(case_study__isnull=True, resource__isnull=False),
+                name="transition_of_case_study_or_resource",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.case_study}: {self.action} at {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.case_study or self.resource}: {self.action} at {self.at:%Y-%m-%d %H:%M}"
 
     @property
     def label(self) -> str:
         return self.LABELS.get(self.action, self.action)
+
+
+# --- The resource library ----------------------------------------------------------------------
+
+
+class ResourceQuerySet(models.QuerySet):
+    def published(self) -> ResourceQuerySet:
+        return self.filter(status=ModerationStatus.PUBLISHED)
+
+    def for_cards(self) -> ResourceQuerySet:
+        """What a list of resources shows, in a fixed number of queries."""
+        return self.select_related(
+            "organisation", "organisation__region", "partner_organisation"
+        ).prefetch_related("pillars")
+
+    def visible_to(self, user) -> ResourceQuerySet:
+        """Published ones for everyone; the rest to the person who suggested it, to the owning
+        organisation's members and (once submitted) to the people who moderate it."""
+        public = Q(status=ModerationStatus.PUBLISHED)
+        if not getattr(user, "is_authenticated", False):
+            return self.filter(public)
+        if is_coordinator(user):
+            return self.all()
+        return self.filter(
+            public
+            | Q(suggested_by=user)
+            | Q(organisation_id__in=active_organisation_ids(user))
+            | Q(organisation__region_id__in=lead_region_ids(user)) & ~Q(status=ModerationStatus.DRAFT)
+        )
+
+    def awaiting_moderation_by(self, user) -> ResourceQuerySet:
+        """Submitted resources this person may decide on, oldest first."""
+        waiting = self.filter(status=ModerationStatus.SUBMITTED).exclude(
+            organisation_id__in=active_organisation_ids(user)
+        )
+        if not is_coordinator(user):
+            waiting = waiting.filter(organisation__region_id__in=lead_region_ids(user))
+        return waiting.select_related(
+            "organisation", "organisation__region", "suggested_by"
+        ).order_by("submitted_at", "pk")
+
+
+def resource_path(instance: Resource, filename: str) -> str:
+    # The stored name never comes from the uploader: only the extension we derived.
+    import uuid
+
+    return f"resources/{uuid.uuid4().hex}.{instance.extension}"
+
+
+class Resource(models.Model):
+    """A toolkit, guide, template, report or event recording: an uploaded file or a link."""
+
+    class Kind(models.TextChoices):
+        TOOLKIT = "toolkit", _("Toolkit")
+        GUIDE = "guide", _("Guide")
+        TEMPLATE = "template", _("Template")
+        REPORT = "report", _("Report")
+        EVENT_RECORDING = "event_recording", _("Event recording")
+
+    Status = ModerationStatus
+    EDITABLE_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.CHANGES_REQUESTED)
+
+    kind = models.CharField(_("kind of resource"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    summary = models.TextField(
+        _("summary"), max_length=600, help_text=_("Two or three sentences of plain text, shown in lists and emails.")
+    )
+    # Exactly one of an uploaded file or a link (see the constraint below).
+    file = models.FileField(_("file"), upload_to=resource_path, max_length=200, blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=120, blank=True)
+    extension = models.CharField(max_length=10, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    url = models.URLField(_("link"), max_length=500, blank=True)
+
+    pillars = models.ManyToManyField(Pillar, related_name="resources", verbose_name=_("pillars"))
+    tags = TaggableManager(_("tags"), blank=True, help_text=_("Separate tags with commas."))
+
+    # The member organisation that owns the suggestion: its region's lead moderates it. Unless a
+    # partner is named, it is also the organisation that made the resource.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="resources", verbose_name=_("organisation")
+    )
+    # Made by a partner instead, as a case study names its partners: another organisation on the
+    # network, or anyone else by name (never both).
+    partner_organisation = models.ForeignKey(
+        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("partner organisation"),
+    )
+    partner_name = models.CharField(_("partner name"), max_length=200, blank=True)
+    date = models.DateField(
+        _("date"), null=True, blank=True, help_text=_("When it was published, or when the event took place.")
+    )
+
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    suggested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ResourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("resource")
+        verbose_name_plural = _("resources")
+        indexes = [
+            models.Index(fields=["status", "-published_at", "-id"], name="resource_status_published"),
+            models.Index(fields=["organisation", "status"], name="resource_org_status"),
+            models.Index(fields=["status", "submitted_at"], name="resource_status_submitted"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(file="", url__gt="") | Q(url="", file__gt=""),
+                name="resource_file_or_link",
+            ),
+            models.CheckConstraint(
+                condition=Q(url="") | Q(url__startswith="https://") | Q(url__startswith="http://"),
+                name="resource_link_is_web",
+            ),
+            models.CheckConstraint(
+                condition=Q(partner_organisation__isnull=True) | Q(partner_name=""),
+                name="resource_one_partner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("casestudies:resource", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_link(self) -> bool:
+        return bool(self.url)
+
+    @property
+    def made_by(self) -> str:
+        """Who made it, for display: the partner when one is named, else the organisation."""
+        if self.partner_organisation_id:
+            return self.partner_organisation.name
+        return self.partner_name or self.organisation.name

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feeds, views
+from . import feeds, resource_views, views
 
 app_name = "casestudies"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("case-studies/feed/pillar/<slug:slug>/", feeds.PillarFeed(), name="feed_pillar"),
     path("case-studies/feed/region/<slug:slug>/", feeds.RegionFeed(), name="feed_region"),
     path("case-studies/files/<int:pk>/", views.attachment_download, name="attachment"),
+    path("resources/<slug:slug>/", resource_views.resource_detail, name="resource"),
     path("case-studies/<slug:slug>/", views.case_study_detail, name="detail"),
     path("case-studies/<slug:slug>/edit/", views.case_study_edit, name="edit"),
     path("case-studies/<slug:slug>/changes/", views.revision_preview, name="revision"),
