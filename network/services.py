@@ -18,6 +18,7 @@ from accounts.models import User
 from anchors.models import Membership, Organisation, Pillar, is_coordinator, lead_region_ids
 from anchors.services import AnchorsError, InvalidState, NotAllowed
 from casestudies.markdown import markdown_problem, render_markdown
+from sitecache import content_changed
 
 from . import emails
 from .digest_services import (  # noqa: F401 (every digest state change, re-exported for views)
@@ -367,6 +368,7 @@ def event_add(
     if not location.strip() and not online_url.strip():
         raise InvalidState("Give a place or an online link for the event.")
     with transaction.atomic():
+        content_changed()  # the home page lists upcoming events
         return Event.objects.create(
             group=group,
             title=title.strip(),
