@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from anchors.models import Pillar, Region
-from casestudies.models import CaseStudy
+from casestudies.models import CaseStudy, Resource
 
 # --- Learning groups ---------------------------------------------------------------------------
 
@@ -441,17 +441,26 @@ class Follow(models.Model):
 class SavedItem(models.Model):
     """A case study or a resource a person saved to read again: exactly one of the two."""
 
-    KINDS = ("case_study",)
+    KINDS = ("case_study", "resource")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_items")
     case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(case_study__isnull=False, resource__isnull=True)
+                | Q(case_study__isnull=True, resource__isnull=False),
+                name="saved_item_exactly_one",
+            ),
             models.UniqueConstraint(
                 fields=["user", "case_study"], condition=Q(case_study__isnull=False), name="saved_case_study_once"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "resource"], condition=Q(resource__isnull=False), name="saved_resource_once"
             ),
         ]
 
