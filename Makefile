@@ -7,12 +7,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install assets run serve test test-fast lint migrations-check deploy-check bench lock clean
+.PHONY: help install assets run serve test test-fast lint migrations-check deploy-check bench lock clean messages messages-check
 
 help:
 	@echo "make run    install, migrate, load demo data and serve http://$(HOST):$(PORT) (PORT=8123 to change)"
 	@echo "make test   install test tools and run the whole test suite"
 	@echo "make lint   ruff check"
+	@echo "make messages  rebuild the Welsh catalogue (locale/cy) from the part files"
 	@echo "make bench  benchmarks against PostgreSQL (set DATABASE_URL)"
 
 $(PY):
@@ -65,6 +66,14 @@ deploy-check: install
 	DEBUG=false SECRET_KEY=deploy-check-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 	ALLOWED_HOSTS=anchors.example.org SITE_URL=https://anchors.example.org \
 	$(PY) manage.py check --deploy --fail-level WARNING
+
+# The Welsh catalogue: extract every string, fill the Welsh from locale/cy/sources/*.po, compile.
+messages: $(VENV)/.installed
+	$(PY) scripts/welsh.py build
+
+# The same, then list every string still missing its Welsh (fails while any is).
+messages-check: $(VENV)/.installed
+	$(PY) scripts/welsh.py check
 
 bench: install
 	$(PY) scripts/bench.py $(BENCH_ARGS)

@@ -61,6 +61,17 @@ def _check_self(user: User, by: User) -> None:
         raise NotAllowed("Only the account holder can do this.")
 
 
+def user_set_language(*, user: User, language: str, by: User) -> bool:
+    """Remember the language a person reads the site and their emails in. Returns whether it
+    changed (nothing is written when it did not)."""
+    _check_self(user, by)
+    if user.language == language:
+        return False
+    user.language = language
+    user.save(update_fields=["language"])
+    return True
+
+
 # --- Download my data --------------------------------------------------------------------------
 
 

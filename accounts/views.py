@@ -4,8 +4,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
-from . import services
+from . import languages, services
 from .forms import DeleteAccountForm, ProfileForm
 from .models import DataExport
 
@@ -84,3 +86,17 @@ def delete_account(request: HttpRequest) -> HttpResponse:
 
 def account_deleted(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/deleted.html")
+
+
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """Switch the page to the other language; a signed-in person's choice is also saved, so
+    the pages after their next sign-in and their emails come in it. (Visitors follow a plain
+    link to the other language's address instead: nothing to remember for them.)"""
+    chosen = languages.supported(request.POST.get("language"))
+    if request.user.is_authenticated:
+        services.user_set_language(user=request.user, language=chosen, by=request.user)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}) or not next_url.startswith("/"):
+        next_url = "/"
+    return redirect(languages.url_in_language(next_url, chosen))

@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "config.middleware.StripNulBytesMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before CommonMiddleware (which may redirect on a language-prefixed path).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -235,7 +237,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Internationalisation --------------------------------------------------------------------
 
+# English pages live at /..., Welsh ones at /cy/... (config/urls.py): the language is in the
+# URL, so a page is cached, shared and bookmarked in its language, with no cookie involved.
+# Paths outside the prefix (health checks, the API, admin, one-click unsubscribe) are English.
 LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
@@ -365,4 +372,5 @@ SEED_DEMO_STEPS = [
     "evidence.demo.seed",
     "casestudies.demo.seed",
     "network.demo.seed",
+    "network.home_demo.seed",
 ]

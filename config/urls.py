@@ -1,10 +1,13 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.templatetags.static import static
+from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
-from django.views.generic import RedirectView, TemplateView
+from django.views.generic import RedirectView
 
 from accounts import pages
+from accounts import views as accounts_views
+from network import home
 from sitecache import cached_for_visitors
 
 from . import health
@@ -24,11 +27,10 @@ class FaviconRedirect(RedirectView):
         return static("dist/assets/images/favicon.ico")
 
 
-urlpatterns = [
-    path("", cached_for_visitors(TemplateView.as_view(template_name="home.html")), name="home"),
-    path("favicon.ico", FaviconRedirect.as_view()),
-    path("healthz", health.healthz, name="healthz"),
-    path("readyz", health.readyz, name="readyz"),
+# Pages in both languages: English at /..., Welsh at /cy/... (prefix_default_language=False
+# keeps every English address, and every link already sent, unchanged).
+urlpatterns = i18n_patterns(
+    path("", home.retire_when_a_listed_event_ends(cached_for_visitors(home.home)), name="home"),
     path("privacy/", pages.privacy, name="privacy"),
     path("accessibility/", pages.accessibility, name="accessibility"),
     path("cookies/", pages.cookies, name="cookies"),
@@ -40,6 +42,15 @@ urlpatterns = [
     path("", include("casestudies.urls")),
     path("", include("network.urls")),
     path("", include("insight.urls")),
+    prefix_default_language=False,
+)
+
+# One address whatever the language: probes, machines and the admin.
+urlpatterns += [
+    path("favicon.ico", FaviconRedirect.as_view()),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("language/", accounts_views.language, name="language"),
     path("", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
