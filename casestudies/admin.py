@@ -8,6 +8,7 @@ from .models import (
     CaseStudy,
     OutcomeMeasure,
     Partner,
+    Resource,
     Revision,
     Transition,
 )
@@ -72,3 +73,18 @@ class RevisionAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.content_html = rendered_sections(obj.content or {})
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Resource)
+class ResourceAdmin(ContentChangeAdminMixin, admin.ModelAdmin):
+    list_display = ["title", "kind", "organisation", "status", "published_at"]
+    list_filter = ["status", "kind", "pillars", "organisation__region"]
+    search_fields = ["title", "slug", "organisation__name", "partner_name"]
+    raw_id_fields = ["organisation", "partner_organisation", "suggested_by"]
+    # State changes go through the moderation pages so they are recorded and emailed; the file's
+    # checked type and size are written by the services that accept uploads.
+    readonly_fields = ["status", "file", "original_name", "content_type", "extension", "size", "submitted_at",
+                       "published_at", "archived_at", "created_at", "updated_at"]
+    inlines = [TransitionInline]
+    list_select_related = ["organisation"]
+    show_full_result_count = False

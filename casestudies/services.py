@@ -1,7 +1,9 @@
-"""Every change to a case study: authoring, the moderation workflow, revisions and archiving.
+"""Every change to a case study or a library resource: authoring, the moderation workflow,
+revisions and archiving.
 
 Each function checks who may act and from which state, runs in one transaction, records a
-Transition row (who, when, comment) and queues email for after the commit.
+Transition row (who, when, comment) and queues email for after the commit. The workflow itself
+(allowed steps, who moderates, the record, who is emailed) is shared: casestudies.moderation.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
-from anchors.models import Organisation, can_moderate_region, is_member_of
+import sitecache
+
+from anchors.models import Organisation, is_member_of
 from evidence.models import StandardMeasure
 
-from . import emails
+from . import emails, moderation
 from .caching import published_changed
 from .markdown import render_markdown
 from .models import (
@@ -26,15 +31,14 @@ from .models import (
     CaseStudy,
     OutcomeMeasure,
     Partner,
+    Resource,
     Revision,
-    Transition,
 )
 
 Status = CaseStudy.Status
 
 
-class WorkflowError(Exception):
-    """The case study is not in a state that allows this step (for example, already decided)."""
+WorkflowError = moderation.WorkflowError
 
 
 # --- Who may do what ---------------------------------------------------------------------------
@@ -46,8 +50,7 @@ def can_author(user, case_study: CaseStudy) -> bool:
 
 def can_moderate(user, case_study: CaseStudy) -> bool:
     """The organisation's regional lead or a coordinator, never a member of the organisation."""
-    organisation = case_study.organisation
-    return can_moderate_region(user, organisation.region_id) and not is_member_of(user, organisation.pk)
+    return moderation.can_moderate(user, case_study.organisation)
 
 
 def open_revision(case_study: CaseStudy) -> Revision | None:
@@ -143,17 +146,7 @@ def _unique_slug(title: str) -> str:
     return slug
 
 
-def _record(case_study, *, action, from_status, to_status, by, comment="", revision=None) -> Transition:
-    return Transition.objects.create(
-        case_study=case_study,
-        revision=revision,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        by=by,
-        at=timezone.now(),
-        comment=comment,
-    )
+_record = moderation.record
 
 
 def _locked(case_study: CaseStudy) -> CaseStudy:
@@ -208,13 +201,8 @@ def case_study_submit(*, case_study: CaseStudy, by) -> CaseStudy:
         raise PermissionDenied("Only members of the organisation can submit its case studies.")
     with transaction.atomic():
         case_study = _locked(case_study)
-        now = timezone.now()
         if case_study.status in CaseStudy.EDITABLE_STATUSES:
-            from_status = case_study.status
-            case_study.status = Status.SUBMITTED
-            case_study.submitted_at = now
-            case_study.save(update_fields=["status", "submitted_at", "updated_at"])
-            _record(case_study, action="submitted", from_status=from_status, to_status=Status.SUBMITTED, by=by)
+            from_status = moderation.move(case_study, action="submitted", by=by)
             emails.submitted(case_study=case_study, revision=None, by=by,
                              resubmitted=from_status == Status.CHANGES_REQUESTED)
             return case_study
@@ -222,8 +210,8 @@ def case_study_submit(*, case_study: CaseStudy, by) -> CaseStudy:
         if revision is None or revision.status == Revision.Status.SUBMITTED:
             raise WorkflowError("There is nothing to submit: it is already awaiting review or decided.")
         from_status = revision.status
-        revision.status = Revision.Status.SUBMITTED
-        revision.submitted_at = now
+        revision.status = moderation.next_status("submitted", from_status)
+        revision.submitted_at = timezone.now()
         revision.save(update_fields=["status", "submitted_at"])
         _record(case_study, revision=revision, action="submitted", from_status=from_status,
                 to_status=Revision.Status.SUBMITTED, by=by)
@@ -237,8 +225,7 @@ def case_study_submit(*, case_study: CaseStudy, by) -> CaseStudy:
 
 def _decide(case_study: CaseStudy, by, action: str) -> tuple[CaseStudy, Revision | None]:
     case_study = _locked(case_study)
-    if not can_moderate(by, case_study):
-        raise PermissionDenied("You cannot moderate this case study.")
+    moderation.require_moderator(by, case_study.organisation)
     target = awaiting_decision(case_study)
     if target is False:
         raise WorkflowError("This case study has already been decided.")
@@ -248,16 +235,11 @@ def _decide(case_study: CaseStudy, by, action: str) -> tuple[CaseStudy, Revision
 def case_study_publish(*, case_study: CaseStudy, by, comment: str = "") -> CaseStudy:
     with transaction.atomic():
         case_study, revision = _decide(case_study, by, "published")
-        now = timezone.now()
         if revision is None:
-            case_study.status = Status.PUBLISHED
-            case_study.published_at = now
-            case_study.save(update_fields=["status", "published_at", "updated_at"])
-            _record(case_study, action="published", from_status=Status.SUBMITTED, to_status=Status.PUBLISHED,
-                    by=by, comment=comment)
+            moderation.move(case_study, action="published", by=by, comment=comment)
         else:
             _apply_content(case_study, revision.content)
-            revision.status = Revision.Status.PUBLISHED
+            revision.status = moderation.next_status("published", revision.status)
             revision.save(update_fields=["status"])
             _record(case_study, revision=revision, action="published", from_status=Revision.Status.SUBMITTED,
                     to_status=Revision.Status.PUBLISHED, by=by, comment=comment)
@@ -267,14 +249,12 @@ def case_study_publish(*, case_study: CaseStudy, by, comment: str = "") -> CaseS
 
 
 def case_study_request_changes(*, case_study: CaseStudy, by, comment: str) -> CaseStudy:
-    if not comment.strip():
-        raise ValueError("Say what needs to change.")
+    moderation.require_comment("changes_requested", comment)
     return _send_back(case_study, by=by, outcome=Status.CHANGES_REQUESTED, comment=comment)
 
 
 def case_study_reject(*, case_study: CaseStudy, by, reason: str) -> CaseStudy:
-    if not reason.strip():
-        raise ValueError("Give a reason for rejecting it.")
+    moderation.require_comment("rejected", reason)
     return _send_back(case_study, by=by, outcome=Status.REJECTED, comment=reason)
 
 
@@ -284,13 +264,12 @@ def _send_back(case_study: CaseStudy, *, by, outcome: str, comment: str) -> Case
     with transaction.atomic():
         case_study, revision = _decide(case_study, by, outcome)
         if revision is None:
-            case_study.status = outcome
-            case_study.save(update_fields=["status", "updated_at"])
+            moderation.move(case_study, action=outcome, by=by, comment=comment)
         else:
-            revision.status = outcome
+            revision.status = moderation.next_status(outcome, revision.status)
             revision.save(update_fields=["status"])
-        _record(case_study, revision=revision, action=outcome, from_status=Status.SUBMITTED,
-                to_status=outcome, by=by, comment=comment)
+            _record(case_study, revision=revision, action=outcome, from_status=Status.SUBMITTED,
+                    to_status=outcome, by=by, comment=comment)
         emails.decided(case_study=case_study, revision=revision, action=outcome, comment=comment)
     return case_study
 
@@ -301,14 +280,8 @@ def case_study_archive(*, case_study: CaseStudy, by, comment: str = "") -> CaseS
         raise PermissionDenied("You cannot archive this case study.")
     with transaction.atomic():
         case_study = _locked(case_study)
-        if case_study.status != Status.PUBLISHED:
-            raise WorkflowError("Only a published case study can be archived.")
-        case_study.status = Status.ARCHIVED
-        case_study.archived_at = timezone.now()
-        case_study.save(update_fields=["status", "archived_at", "updated_at"])
+        moderation.move(case_study, action="archived", by=by, comment=comment)
         case_study.revisions.filter(status__in=Revision.OPEN_STATUSES).update(status=Revision.Status.REJECTED)
-        _record(case_study, action="archived", from_status=Status.PUBLISHED, to_status=Status.ARCHIVED,
-                by=by, comment=comment)
         published_changed()  # after the commit: retire cached pages, recount facets
     return case_study
 
@@ -347,3 +320,154 @@ def attachment_remove(*, attachment: Attachment, by) -> None:
     with transaction.atomic():
         attachment.delete()
     transaction.on_commit(lambda: attachment.file.delete(save=False))
+
+
+# --- Resources ---------------------------------------------------------------------------------
+#
+# A member suggests a toolkit, guide, template, report or recording for their organisation; a
+# lead of its region or a coordinator publishes it through the same workflow as case studies.
+
+# What a resource's `content` dict may carry (besides pillars and tags).
+RESOURCE_FIELDS = ("kind", "title", "summary", "url", "date", "partner_organisation", "partner_name")
+
+
+def can_suggest_resource(user, organisation: Organisation) -> bool:
+    return organisation.is_verified and is_member_of(user, organisation.pk)
+
+
+def can_author_resource(user, resource: Resource) -> bool:
+    """The owning organisation's members (the person who suggested it is one)."""
+    return is_member_of(user, resource.organisation_id)
+
+
+def can_moderate_resource(user, resource: Resource) -> bool:
+    return moderation.can_moderate(user, resource.organisation)
+
+
+def can_edit_resource(user, resource: Resource) -> bool:
+    """Its authors until it is decided; its moderators while it waits or once it is published
+    (to put right a title or a broken link)."""
+    if resource.status in Resource.EDITABLE_STATUSES and can_author_resource(user, resource):
+        return True
+    return resource.status in (Status.SUBMITTED, Status.PUBLISHED) and can_moderate_resource(user, resource)
+
+
+def _unique_resource_slug(title: str) -> str:
+    base = slugify(title)[:200] or "resource"
+    slug, n = base, 2
+    while Resource.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _apply_resource_content(resource: Resource, content: dict, upload=None) -> None:
+    """Write the fields, and either the new upload (dropping any link) or the link (dropping any
+    file: removed from storage after the commit)."""
+    old_file = resource.file.name if resource.file else ""
+    for name in RESOURCE_FIELDS:
+        if name in content:
+            value = content[name]
+            if name == "partner_organisation":
+                resource.partner_organisation = value
+            else:
+                setattr(resource, name, value if value is not None or name == "date" else "")
+    if upload is not None:
+        resource.url = ""
+        resource.original_name = (upload.name or "")[:255]
+        resource.content_type = upload.detected_mime
+        resource.extension = upload.detected_extension
+        resource.size = upload.size
+        resource.file.save("upload", upload, save=False)
+    elif resource.url:
+        resource.file = ""
+        resource.original_name = resource.content_type = resource.extension = ""
+        resource.size = None
+    resource.save()
+    if "pillars" in content:
+        resource.pillars.set(content["pillars"])
+    if "tags" in content:
+        resource.tags.set(content["tags"], clear=True)
+    new_file = resource.file.name if resource.file else ""
+    if old_file and old_file != new_file:
+        storage = resource.file.storage
+        transaction.on_commit(lambda: storage.delete(old_file))
+
+
+def _locked_resource(resource: Resource) -> Resource:
+    """Re-read the row under a lock so two people deciding at once cannot both win."""
+    return Resource.objects.select_for_update().select_related("organisation").get(pk=resource.pk)
+
+
+def resource_suggest(*, organisation: Organisation, by, content: dict, upload=None, submit: bool = True) -> Resource:
+    """A member suggests a resource for their organisation; it goes to the region's lead for
+    review at once (or stays a draft with submit=False)."""
+    if not can_suggest_resource(by, organisation):
+        raise PermissionDenied(_("Only members of a verified organisation can suggest resources for it."))
+    if upload is None and not content.get("url"):
+        raise ValueError(_("A resource needs a file or a link."))
+    with transaction.atomic():
+        resource = Resource(organisation=organisation, suggested_by=by, slug=_unique_resource_slug(content["title"]))
+        _apply_resource_content(resource, content, upload)
+        moderation.record(resource, action="suggested", from_status="", to_status=Status.DRAFT, by=by)
+        if submit:
+            moderation.move(resource, action="submitted", by=by)
+            emails.resource_submitted(resource=resource, by=by)
+    return resource
+
+
+def resource_edit(*, resource: Resource, by, content: dict, upload=None) -> Resource:
+    if not can_edit_resource(by, resource):
+        raise PermissionDenied(_("You cannot edit this resource."))
+    with transaction.atomic():
+        resource = _locked_resource(resource)
+        if not can_edit_resource(by, resource):
+            raise WorkflowError(_("This resource has been decided and can no longer be edited."))
+        _apply_resource_content(resource, content, upload)
+        if resource.status == Status.PUBLISHED:
+            sitecache.content_changed()
+    return resource
+
+
+def resource_submit(*, resource: Resource, by) -> Resource:
+    if not can_author_resource(by, resource):
+        raise PermissionDenied(_("Only members of the organisation can submit its resources."))
+    with transaction.atomic():
+        resource = _locked_resource(resource)
+        from_status = moderation.move(resource, action="submitted", by=by)
+        emails.resource_submitted(resource=resource, by=by, resubmitted=from_status == Status.CHANGES_REQUESTED)
+    return resource
+
+
+def _resource_decide(resource: Resource, *, by, action: str, comment: str) -> Resource:
+    moderation.require_comment(action, comment)
+    with transaction.atomic():
+        resource = _locked_resource(resource)
+        moderation.require_moderator(by, resource.organisation)
+        moderation.move(resource, action=action, by=by, comment=comment)
+        if action == "published":
+            sitecache.content_changed()
+        emails.resource_decided(resource=resource, action=action, comment=comment)
+    return resource
+
+
+def resource_publish(*, resource: Resource, by, comment: str = "") -> Resource:
+    return _resource_decide(resource, by=by, action="published", comment=comment)
+
+
+def resource_request_changes(*, resource: Resource, by, comment: str) -> Resource:
+    return _resource_decide(resource, by=by, action="changes_requested", comment=comment)
+
+
+def resource_reject(*, resource: Resource, by, reason: str) -> Resource:
+    return _resource_decide(resource, by=by, action="rejected", comment=reason)
+
+
+def resource_archive(*, resource: Resource, by, comment: str = "") -> Resource:
+    """Take a published resource out of the library."""
+    if not (can_author_resource(by, resource) or can_moderate_resource(by, resource)):
+        raise PermissionDenied(_("You cannot archive this resource."))
+    with transaction.atomic():
+        resource = _locked_resource(resource)
+        moderation.move(resource, action="archived", by=by, comment=comment)
+        sitecache.content_changed()
+    return resource

@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
@@ -32,7 +33,7 @@ from . import services
 from .caching import detail_queryset, facet_summary, public_case_study
 from .diff import text_change
 from .forms import AttachmentForm, CaseStudyForm, DecisionForm, MeasureFormSet, initial_from_content
-from .models import CONTENT_FIELDS, SECTIONS, Attachment, CaseStudy, Partner, Revision, Transition
+from .models import CONTENT_FIELDS, SECTIONS, Attachment, CaseStudy, Partner, Resource, Revision, Transition
 from .search import Filters, search
 
 NAV = {"nav": "case-studies"}
@@ -349,11 +350,13 @@ def moderation_queue(request):
         revisions = revisions.filter(case_study__organisation__region_id__in=lead_region_ids(request.user))
     revisions = revisions.select_related("case_study__organisation__region").defer("case_study__search_vector")
     now = timezone.now()
-    items = [{"case_study": cs, "kind": "New case study", "since": cs.submitted_at} for cs in new]
-    items += [{"case_study": r.case_study, "kind": "Changes to a published case study", "since": r.submitted_at}
+    items = [{"case_study": cs, "kind": gettext("New case study"), "since": cs.submitted_at} for cs in new]
+    items += [{"case_study": r.case_study, "kind": gettext("Changes to a published case study"), "since": r.submitted_at}
               for r in revisions]
     items.sort(key=lambda item: (item["since"] or now, item["case_study"].pk))
-    return render(request, "casestudies/queue.html", {**NAV, "items": items, "now": now})
+    # Suggested resources go through the same workflow and wait in the same queue.
+    resources = Resource.objects.awaiting_moderation_by(request.user)
+    return render(request, "casestudies/queue.html", {**NAV, "items": items, "resources": resources, "now": now})
 
 
 def _changes(case_study: CaseStudy, revision: Revision) -> list[dict]:
