@@ -2,6 +2,7 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from anchors.models import Pillar
 from casestudies.markdown import validate_markdown
@@ -218,3 +219,43 @@ class PreferenceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["frequency"].choices = DigestPreference.Frequency.choices
         self.fields["regions"].queryset = Region.objects.order_by("name")
+
+
+class FollowTopicsForm(forms.Form):
+    """The pillars and regions a person follows, as ticked boxes."""
+
+    pillars = forms.ModelMultipleChoiceField(
+        queryset=Pillar.objects.order_by("position", "name"), required=False,
+        widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Pillars you follow"),
+    )
+    regions = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("Regions you follow"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from anchors.models import Region
+
+        super().__init__(*args, **kwargs)
+        self.fields["regions"].queryset = Region.objects.order_by("name")
+
+
+class FollowTagForm(forms.Form):
+    """Follow a tag by name: one that case studies or resources already carry."""
+
+    tag = forms.CharField(
+        label=gettext_lazy("Follow a tag"), max_length=100,
+        help_text=gettext_lazy("For example, local procurement. Tags are shown on case studies and resources."),
+    )
+
+    def clean_tag(self):
+        from taggit.models import Tag
+
+        name = " ".join(self.cleaned_data["tag"].split())
+        found = Tag.objects.filter(name__iexact=name).first()
+        if found is None:
+            raise forms.ValidationError(
+                gettext_lazy("No case study or resource has the tag “%(name)s” yet. Check the spelling."),
+                params={"name": name},
+            )
+        return found

@@ -12,13 +12,24 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, CharField, Q, QuerySet, Value, When
 from django.utils import timezone
+from taggit.models import TaggedItem
 
 from anchors.models import Membership, Organisation
-from casestudies.models import CaseStudy
+from casestudies.models import SECTION_FIELDS, SECTION_HTML_FIELDS, CaseStudy, Resource
 
-from .models import Delivery, Digest, DigestedItem, DigestPreference, Event, GroupMembership, Thread
+from .models import (
+    Delivery,
+    Digest,
+    DigestedItem,
+    DigestPreference,
+    Event,
+    Follow,
+    GroupMembership,
+    SavedItem,
+    Thread,
+)
 
 User = get_user_model()
 LONDON = ZoneInfo("Europe/London")
@@ -284,3 +295,104 @@ def personal_items_for(user_ids: list[int], *, now: datetime) -> dict[int, dict[
         if any(items.values()):  # never an empty digest
             chosen[user_id] = items
     return chosen
+
+
+# --- Following and saving -----------------------------------------------------------------------------
+
+
+def _tagged(model, tag_ids) -> QuerySet:
+    """Ids of `model` rows carrying any of these tags. The content type is joined, not looked
+    up first, so the cost is the same whether or not the content-type cache is warm."""
+    return TaggedItem.objects.filter(
+        content_type__app_label=model._meta.app_label,
+        content_type__model=model._meta.model_name,
+        tag_id__in=tag_ids,
+    ).values("object_id")
+
+
+def followed_ids(follows) -> dict[str, set[int]]:
+    """{"organisation": {ids}, "pillar": ..., "region": ..., "tag": ...} from Follow rows (or
+    (organisation_id, pillar_id, region_id, tag_id) tuples)."""
+    found: dict[str, set[int]] = {kind: set() for kind in Follow.KINDS}
+    for follow in follows:
+        ids = follow if isinstance(follow, tuple) else tuple(getattr(follow, f"{k}_id") for k in Follow.KINDS)
+        for kind, pk in zip(Follow.KINDS, ids, strict=True):
+            if pk:
+                found[kind].add(pk)
+    return found
+
+
+def _case_studies_from(ids: dict[str, set[int]]) -> Q:
+    return (
+        Q(organisation_id__in=ids["organisation"])
+        | Q(organisation__region_id__in=ids["region"])
+        | Q(pk__in=CaseStudy.pillars.through.objects.filter(pillar_id__in=ids["pillar"]).values("casestudy_id"))
+        | Q(pk__in=_tagged(CaseStudy, ids["tag"]))
+    )
+
+
+def _resources_from(ids: dict[str, set[int]]) -> Q:
+    return (
+        Q(organisation_id__in=ids["organisation"])
+        | Q(partner_organisation_id__in=ids["organisation"])
+        | Q(organisation__region_id__in=ids["region"])
+        | Q(pk__in=Resource.pillars.through.objects.filter(pillar_id__in=ids["pillar"]).values("resource_id"))
+        | Q(pk__in=_tagged(Resource, ids["tag"]))
+    )
+
+
+def following_feed(ids: dict[str, set[int]]) -> QuerySet:
+    """(published_at, pk, kind) of every published case study and resource from what a person
+    follows, newest first: one query a page (plus one to count), whatever they follow. The
+    page's items are then fetched by `feed_items`."""
+    case_studies = (
+        CaseStudy.objects.published()
+        .filter(_case_studies_from(ids))
+        .annotate(feed_kind=Value("case_study", output_field=CharField()))
+        .order_by()
+        .values_list("published_at", "pk", "feed_kind")
+    )
+    resources = (
+        Resource.objects.published()
+        .filter(_resources_from(ids))
+        .annotate(feed_kind=Value("resource", output_field=CharField()))
+        .order_by()
+        .values_list("published_at", "pk", "feed_kind")
+    )
+    return case_studies.union(resources).order_by("-published_at", "-pk")
+
+
+def feed_items(rows) -> list:
+    """The case studies and resources named by (published_at, pk, kind) rows, in their order, in
+    a fixed number of queries (each kind, and each kind's pillars)."""
+    wanted: dict[str, list[int]] = {"case_study": [], "resource": []}
+    for _at, pk, kind in rows:
+        wanted[kind].append(pk)
+    found = {}
+    if wanted["case_study"]:
+        for cs in CaseStudy.objects.filter(pk__in=wanted["case_study"]).for_cards():
+            cs.is_resource = False
+            found["case_study", cs.pk] = cs
+    if wanted["resource"]:
+        for resource in Resource.objects.filter(pk__in=wanted["resource"]).for_cards():
+            resource.is_resource = True
+            found["resource", resource.pk] = resource
+    return [found[(kind, pk)] for _at, pk, kind in rows if (kind, pk) in found]
+
+
+def saved_items(user) -> QuerySet:
+    """A person's saved case studies and resources that are still public, newest save first."""
+    return (
+        SavedItem.objects.filter(user=user)
+        .filter(
+            Q(case_study__status__in=[CaseStudy.Status.PUBLISHED, CaseStudy.Status.ARCHIVED])
+            | Q(resource__status=Resource.Status.PUBLISHED)
+        )
+        .select_related(
+            "case_study__organisation__region",
+            "resource__organisation__region",
+            "resource__partner_organisation",
+        )
+        .defer(*(f"case_study__{name}" for name in ("search_vector", *SECTION_FIELDS, *SECTION_HTML_FIELDS)))
+        .order_by("-created_at", "-pk")
+    )

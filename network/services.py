@@ -33,6 +33,13 @@ from .digest_services import (  # noqa: F401 (every digest state change, re-expo
     digest_send_test,
     digest_unsubscribe,
 )
+from .follow_services import (  # noqa: F401 (following and saving, re-exported for views)
+    follow_add,
+    follow_choices_update,
+    follow_remove,
+    item_save,
+    item_unsave,
+)
 from .models import POST_MAX_LENGTH, Event, Group, GroupMembership, Post, PostReport, Thread
 
 # One vocabulary of refusals for every app: views turn NotAllowed into 403 and InvalidState

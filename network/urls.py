@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import digest_views, views
+from . import digest_views, follow_views, views
 
 app_name = "network"
 
@@ -19,4 +19,5 @@ urlpatterns = [
     path("groups/<slug:slug>/events/new/", views.event_new, name="event_new"),
     path("groups/<slug:slug>/events/<int:pk>.ics", views.event_ics, name="event_ics"),
     *digest_views.urlpatterns,
+    *follow_views.urlpatterns,
 ]

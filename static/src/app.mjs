@@ -1,5 +1,6 @@
 // Progressive enhancement only: every page works without this file.
 import { initAll } from "nhsuk-frontend";
+import "./follow.mjs"; // Follow and Save buttons flip in place
 
 // The design system's page template sets these classes with an inline <script>, which our
 // Content-Security-Policy forbids; this file is served from 'self', so it does it instead.

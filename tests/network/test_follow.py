@@ -1,0 +1,300 @@
+"""Following organisations, pillars, regions and tags, and saving case studies and resources."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from taggit.models import Tag
+
+from anchors.services import InvalidState, NotAllowed
+from casestudies.models import Resource
+from network import services
+from network.models import Follow, SavedItem
+from tests.anchors.factories import OrganisationFactory, member_of, pending, pillar, region
+from tests.casestudies.factories import CaseStudyFactory, PublishedCaseStudyFactory
+
+pytestmark = pytest.mark.django_db
+_resources = iter(range(1, 10_000))
+
+
+def published_resource(organisation, **kwargs) -> Resource:
+    n = next(_resources)
+    tags = kwargs.pop("tags", [])
+    pillars = kwargs.pop("pillars", [pillar("purchasing")])
+    resource = Resource.objects.create(
+        organisation=organisation, kind=Resource.Kind.TOOLKIT, title=f"Local spend toolkit {n}",
+        slug=f"local-spend-toolkit-{n}", summary="Spreadsheets for tracking local spend.",
+        url="https://example.org/toolkit", status=Resource.Status.PUBLISHED, published_at=timezone.now(),
+        **kwargs,
+    )
+    resource.pillars.set(pillars)
+    if tags:
+        resource.tags.set(tags)
+    return resource
+
+
+@pytest.fixture
+def org():
+    return OrganisationFactory(region=region("Y63"))
+
+
+@pytest.fixture
+def member(org):
+    return member_of(org)
+
+
+# --- Services -----------------------------------------------------------------------------------
+
+
+def test_following_twice_is_one_follow_and_no_error(member):
+    other = OrganisationFactory()
+    assert services.follow_add(thing=other, by=member) is True
+    assert services.follow_add(thing=other, by=member) is False
+    assert Follow.objects.filter(user=member, organisation=other).count() == 1
+    assert services.follow_remove(thing=other, by=member) is True
+    assert services.follow_remove(thing=other, by=member) is False
+    assert not Follow.objects.filter(user=member).exists()
+
+
+def test_pillars_regions_and_tags_are_followed_once_each(member):
+    tag = Tag.objects.create(name="local procurement", slug="local-procurement")
+    for thing in (pillar("purchasing"), region("Y56"), tag):
+        services.follow_add(thing=thing, by=member)
+        services.follow_add(thing=thing, by=member)
+    assert Follow.objects.filter(user=member).count() == 3
+
+
+def test_saving_twice_is_one_save_and_no_error(member, org):
+    case_study = PublishedCaseStudyFactory(organisation=org)
+    resource = published_resource(org)
+    for item in (case_study, resource):
+        assert services.item_save(item=item, by=member) is True
+        assert services.item_save(item=item, by=member) is False
+    assert SavedItem.objects.filter(user=member).count() == 2
+    assert services.item_unsave(item=case_study, by=member) is True
+    assert services.item_unsave(item=case_study, by=member) is False
+
+
+def test_it_refuses_visitors_and_unpublished_items(member, org):
+    from django.contrib.auth.models import AnonymousUser
+
+    with pytest.raises(NotAllowed):
+        services.follow_add(thing=org, by=AnonymousUser())
+    with pytest.raises(NotAllowed):
+        services.item_save(item=PublishedCaseStudyFactory(), by=AnonymousUser())
+    with pytest.raises(InvalidState):
+        services.item_save(item=CaseStudyFactory(organisation=org), by=member)
+    with pytest.raises(InvalidState):
+        services.follow_add(thing=pending(), by=member)
+
+
+def test_the_checkbox_choices_add_and_remove(member):
+    services.follow_add(thing=pillar("purchasing"), by=member)
+    added, removed = services.follow_choices_update(pillars=[pillar("workforce")], regions=[region("Y56")], by=member)
+    assert (added, removed) == (2, 1)
+    assert {f.kind for f in Follow.objects.filter(user=member)} == {"pillar", "region"}
+    assert services.follow_choices_update(pillars=[pillar("workforce")], regions=[region("Y56")], by=member) == (0, 0)
+
+
+# --- Buttons ------------------------------------------------------------------------------------
+
+
+def test_a_visitor_is_sent_to_sign_in(client, org):
+    response = client.post(reverse("network:follow", args=["organisation", org.pk]), {"next": org.get_absolute_url()})
+    assert response.status_code == 302 and "/account/login/" in response["Location"]
+    for name in ("network:following", "network:saved"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and "/account/login/" in response["Location"]
+    assert not Follow.objects.exists()
+
+
+def test_a_member_follows_an_organisation_and_goes_back(client, member):
+    other = OrganisationFactory()
+    client.force_login(member)
+    response = client.post(
+        reverse("network:follow", args=["organisation", other.pk]), {"action": "follow", "next": "/members/"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/members/"
+    assert Follow.objects.filter(user=member, organisation=other).exists()
+    page = client.get(other.get_absolute_url())
+    assert "You now follow" in page.content.decode()
+
+
+def test_a_foreign_next_is_ignored(client, member):
+    other = OrganisationFactory()
+    client.force_login(member)
+    for bad in ("https://evil.example/", "//evil.example/", "javascript:alert(1)"):
+        response = client.post(
+            reverse("network:follow", args=["organisation", other.pk]), {"action": "follow", "next": bad}
+        )
+        assert response["Location"] == other.get_absolute_url()
+
+
+def test_the_button_answers_json_for_scripts(client, member, org):
+    case_study = PublishedCaseStudyFactory(organisation=org)
+    client.force_login(member)
+    url = reverse("network:save", args=["case-study", case_study.pk])
+    response = client.post(url, {"action": "save"}, headers={"X-Requested-With": "XMLHttpRequest"})
+    assert response.status_code == 200
+    assert response.json()["on"] is True and "is saved" in response.json()["message"]
+    response = client.post(url, {"action": "unsave"}, headers={"X-Requested-With": "XMLHttpRequest"})
+    assert response.json()["on"] is False
+    assert not SavedItem.objects.exists()
+
+
+def test_an_unpublished_item_they_may_not_see_is_404(client, member):
+    draft = CaseStudyFactory()  # another organisation's draft
+    client.force_login(member)
+    response = client.post(reverse("network:save", args=["case-study", draft.pk]), {"action": "save"})
+    assert response.status_code == 404
+    hidden = pending()
+    response = client.post(reverse("network:follow", args=["organisation", hidden.pk]), {"action": "follow"})
+    assert response.status_code == 404
+    response = client.post(reverse("network:follow", args=["planet", 1]), {"action": "follow"})
+    assert response.status_code == 404
+    assert not SavedItem.objects.exists() and not Follow.objects.exists()
+
+
+def test_their_own_draft_cannot_be_saved_but_says_why(client, member, org):
+    draft = CaseStudyFactory(organisation=org)
+    client.force_login(member)
+    response = client.post(reverse("network:save", args=["case-study", draft.pk]), {"action": "save"}, follow=True)
+    assert "Only published" in response.content.decode()
+    assert not SavedItem.objects.exists()
+
+
+def test_buttons_show_the_state_and_visitors_a_sign_in_link(client, member, org):
+    case_study = PublishedCaseStudyFactory(organisation=org)
+    page = client.get(org.get_absolute_url()).content.decode()
+    assert "Sign in to follow" in page
+    client.force_login(member)
+    services.follow_add(thing=org, by=member)
+    services.item_save(item=case_study, by=member)
+    page = client.get(org.get_absolute_url()).content.decode()
+    assert 'aria-pressed="true"' in page
+
+
+# --- The Following and Saved pages -----------------------------------------------------------------
+
+
+def test_following_shows_what_is_new_from_what_they_follow(client, member, org):
+    followed = OrganisationFactory(region=region("Y56"))
+    tag = Tag.objects.create(name="anchor charter", slug="anchor-charter")
+    from_org = PublishedCaseStudyFactory(organisation=followed, title="From the followed trust", pillars=[])
+    by_tag = published_resource(OrganisationFactory(region=region("Y59")), pillars=[], tags=[tag])
+    by_pillar = PublishedCaseStudyFactory(organisation=OrganisationFactory(region=region("Y59")),
+                                          pillars=[pillar("workforce")])
+    unrelated = PublishedCaseStudyFactory(organisation=OrganisationFactory(region=region("Y59")), pillars=[])
+    CaseStudyFactory(organisation=followed, title="A draft nobody follows")
+    client.force_login(member)
+    empty = client.get(reverse("network:following")).content.decode()
+    assert "You do not follow anything yet" in empty
+    for thing in (followed, tag, pillar("workforce")):
+        services.follow_add(thing=thing, by=member)
+    page = client.get(reverse("network:following")).content.decode()
+    for item in (from_org, by_tag, by_pillar):
+        assert item.title in page
+    assert unrelated.title not in page and "A draft nobody follows" not in page
+    assert "Unfollow" in page
+
+
+def test_the_topics_form_follows_pillars_and_regions(client, member):
+    client.force_login(member)
+    response = client.post(
+        reverse("network:following"),
+        {"form": "topics", "pillars": [pillar("workforce").pk], "regions": [region("Y56").pk]},
+    )
+    assert response.status_code == 302
+    assert Follow.objects.filter(user=member).count() == 2
+
+
+def test_an_unknown_tag_is_answered_in_the_form(client, member):
+    client.force_login(member)
+    response = client.post(reverse("network:following"), {"form": "tag", "tag": "no such tag"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "nhsuk-error-summary" in page and "no such tag" in page
+    Tag.objects.create(name="Local Procurement", slug="local-procurement")
+    response = client.post(reverse("network:following"), {"form": "tag", "tag": "local  procurement"})
+    assert response.status_code == 302
+    assert Follow.objects.get(user=member).tag.name == "Local Procurement"
+
+
+def test_saved_lists_their_items_with_remove_buttons(client, member, org):
+    case_study = PublishedCaseStudyFactory(organisation=org, title="Kept for later")
+    resource = published_resource(org)
+    client.force_login(member)
+    assert "You have not saved anything yet" in client.get(reverse("network:saved")).content.decode()
+    services.item_save(item=case_study, by=member)
+    services.item_save(item=resource, by=member)
+    page = client.get(reverse("network:saved")).content.decode()
+    assert "Kept for later" in page and resource.title in page and page.count(">Remove<") == 2
+    client.post(reverse("network:save", args=["resource", resource.pk]), {"action": "unsave", "next": "/saved/"})
+    page = client.get(reverse("network:saved")).content.decode()
+    assert "is no longer in your saved items" in page and resource.get_absolute_url() not in page
+
+
+# --- Query counts -------------------------------------------------------------------------------
+
+
+def count(client, path: str, expected: list[str]) -> None:
+    cache.clear()
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path)
+    assert response.status_code == 200
+    ran = [q["sql"] for q in ctx.captured_queries]
+    assert len(ran) == len(expected), "\n".join(f"{i}. {sql[:200]}" for i, sql in enumerate(ran, 1))
+
+
+SIGNED_IN = ["the session (cache cleared)", "the user"]
+
+
+def test_following_runs_the_same_queries_for_1_and_50_items(client, member):
+    followed = OrganisationFactory()
+    services.follow_add(thing=followed, by=member)
+    services.follow_add(thing=pillar("workforce"), by=member)
+    client.force_login(member)
+    expected = [
+        *SIGNED_IN,
+        "what they follow, with the things' names",
+        "count the feed",
+        "the feed's page: case studies and resources, newest first (one UNION)",
+        "the page's case studies",
+        "their pillars",
+        "the page's resources",
+        "their pillars",
+        "what they saved, for the Save buttons",
+        "count the pillars (the checkboxes field asks whether it has any)",
+        "the pillars for the form",
+        "count the regions",
+        "the regions for the form",
+    ]
+
+    def add(n):
+        for _ in range(n):
+            PublishedCaseStudyFactory(organisation=followed)
+            published_resource(followed)
+
+    add(1)
+    count(client, reverse("network:following"), expected)
+    add(49)
+    count(client, reverse("network:following"), expected)
+
+
+def test_saved_runs_the_same_queries_for_1_and_50_items(client, member, org):
+    client.force_login(member)
+    expected = [*SIGNED_IN, "count their saved items", "the page of saved items, with each item"]
+
+    def add(n):
+        for _ in range(n):
+            services.item_save(item=PublishedCaseStudyFactory(organisation=org), by=member)
+            services.item_save(item=published_resource(org), by=member)
+
+    add(1)
+    count(client, reverse("network:saved"), expected)
+    add(24)  # 50 saved items: two full pages' worth, the first page shown
+    count(client, reverse("network:saved"), expected)
