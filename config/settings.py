@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "casestudies",
     "network",
     "insight",
+    "questions",
     "rest_framework",
     "drf_spectacular",
     "api",
@@ -361,6 +362,7 @@ PERSONAL_DATA_PROVIDERS = [
     "evidence.personal_data",
     "casestudies.personal_data",
     "network.personal_data",
+    "questions.personal_data",
 ]
 
 # --- Demo data -------------------------------------------------------------------------------
@@ -372,5 +374,6 @@ SEED_DEMO_STEPS = [
     "evidence.demo.seed",
     "casestudies.demo.seed",
     "network.demo.seed",
+    "questions.demo.seed",
     "network.home_demo.seed",
 ]

@@ -42,6 +42,7 @@ urlpatterns = i18n_patterns(
     path("", include("casestudies.urls")),
     path("", include("network.urls")),
     path("", include("insight.urls")),
+    path("", include("questions.urls")),
     prefix_default_language=False,
 )
 
