@@ -18,14 +18,14 @@ from .models import (
 
 @admin.register(Region)
 class RegionAdmin(ContentChangeAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "code", "slug"]
-    search_fields = ["name", "code"]
+    list_display = ["name", "name_cy", "code", "slug"]
+    search_fields = ["name", "name_cy", "code"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Pillar)
 class PillarAdmin(ContentChangeAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "slug", "position"]
+    list_display = ["name", "name_cy", "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
 

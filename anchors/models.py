@@ -9,49 +9,78 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 # An email domain as people type it after the @: lowercase labels separated by dots.
 DOMAIN_PATTERN = r"^(?=.{3,253}$)([a-z0-9-]+\.)+[a-z]{2,}$"
 
 
+def _in_welsh() -> bool:
+    return (get_language() or "").split("-")[0] == "cy"
+
+
 class Region(models.Model):
     """A region of the UK-wide network (NHS England regions plus the devolved nations)."""
 
-    code = models.CharField(max_length=8, unique=True)
-    name = models.CharField(max_length=100, unique=True)
+    code = models.CharField(_("code"), max_length=8, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    name_cy = models.CharField(
+        _("name in Welsh"), max_length=100, blank=True,
+        help_text=_("Shown on the Welsh pages. Left blank, they show the English name."),
+    )
     slug = models.SlugField(max_length=100, unique=True)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name to show people: the Welsh name on a Welsh page when there is one."""
+        return self.name_cy if self.name_cy and _in_welsh() else self.name
 
 
 class Pillar(models.Model):
     """One of the areas in which an anchor institution acts. Data, so coordinators can add one."""
 
     slug = models.SlugField(max_length=50, unique=True)
-    name = models.CharField(max_length=120, unique=True)
-    description = models.TextField(blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    name_cy = models.CharField(
+        _("name in Welsh"), max_length=120, blank=True,
+        help_text=_("Shown on the Welsh pages. Left blank, they show the English name."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
         ordering = ["position", "name"]
+        verbose_name = _("pillar")
+        verbose_name_plural = _("pillars")
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name to show people: the Welsh name on a Welsh page when there is one."""
+        return self.name_cy if self.name_cy and _in_welsh() else self.name
 
 
 class IntegratedCareBoard(models.Model):
     code = models.CharField(max_length=8, unique=True)
     name = models.CharField(max_length=150)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="icbs")
-    closed_on = models.DateField(null=True, blank=True, help_text="Set when the ICB merges or closes.")
+    closed_on = models.DateField(null=True, blank=True, help_text=_("Set when the ICB merges or closes."))
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "integrated care board"
+        verbose_name = _("integrated care board")
+        verbose_name_plural = _("integrated care boards")
 
     def __str__(self) -> str:
         return self.name
@@ -89,17 +118,17 @@ class OrganisationQuerySet(models.QuerySet):
 
 class Organisation(models.Model):
     class Type(models.TextChoices):
-        ACUTE_TRUST = "acute_trust", "Acute trust"
-        MENTAL_HEALTH_TRUST = "mental_health_trust", "Mental health trust"
-        COMMUNITY_TRUST = "community_trust", "Community trust"
-        AMBULANCE_TRUST = "ambulance_trust", "Ambulance trust"
-        ICB = "icb", "Integrated care board"
-        HEALTH_BOARD = "health_board", "Health board"
-        HSC_TRUST = "hsc_trust", "Health and social care trust"
-        LOCAL_AUTHORITY = "local_authority", "Local authority"
-        UNIVERSITY = "university", "University"
-        HOUSING_ASSOCIATION = "housing_association", "Housing association"
-        VOLUNTARY_SECTOR = "voluntary_sector", "Voluntary sector organisation"
+        ACUTE_TRUST = "acute_trust", _("Acute trust")
+        MENTAL_HEALTH_TRUST = "mental_health_trust", _("Mental health trust")
+        COMMUNITY_TRUST = "community_trust", _("Community trust")
+        AMBULANCE_TRUST = "ambulance_trust", _("Ambulance trust")
+        ICB = "icb", _("Integrated care board")
+        HEALTH_BOARD = "health_board", _("Health board")
+        HSC_TRUST = "hsc_trust", _("Health and social care trust")
+        LOCAL_AUTHORITY = "local_authority", _("Local authority")
+        UNIVERSITY = "university", _("University")
+        HOUSING_ASSOCIATION = "housing_association", _("Housing association")
+        VOLUNTARY_SECTOR = "voluntary_sector", _("Voluntary sector organisation")
 
     PARTNER_TYPES = (
         Type.LOCAL_AUTHORITY,
@@ -109,14 +138,14 @@ class Organisation(models.Model):
     )
 
     class Status(models.TextChoices):
-        LISTED = "listed", "Listed (imported, not registered)"
-        PENDING = "pending", "Awaiting verification"
-        VERIFIED = "verified", "Verified"
-        DECLINED = "declined", "Declined"
+        LISTED = "listed", _("Listed (imported, not registered)")
+        PENDING = "pending", _("Awaiting verification")
+        VERIFIED = "verified", _("Verified")
+        DECLINED = "declined", _("Declined")
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
-    ods_code = models.CharField("ODS code", max_length=10, blank=True)
+    ods_code = models.CharField(_("ODS code"), max_length=10, blank=True)
     type = models.CharField(max_length=32, choices=Type.choices)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="organisations")
     icb = models.ForeignKey(
@@ -125,14 +154,14 @@ class Organisation(models.Model):
         null=True,
         blank=True,
         related_name="organisations",
-        verbose_name="integrated care board",
+        verbose_name=_("integrated care board"),
     )
     website = models.URLField(blank=True)
     email_domains = models.JSONField(
-        default=list, blank=True, help_text="Domains its staff's email addresses use."
+        default=list, blank=True, help_text=_("Domains its staff's email addresses use.")
     )
     description = models.TextField(blank=True)
-    pledge = models.TextField("anchor pledge", blank=True)
+    pledge = models.TextField(_("anchor pledge"), blank=True)
     pillars = models.ManyToManyField(Pillar, blank=True, related_name="organisations")
     postcode = models.CharField(max_length=10, blank=True)
     opened_on = models.DateField(null=True, blank=True)
@@ -163,6 +192,8 @@ class Organisation(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
         constraints = [
             models.UniqueConstraint(
                 fields=["ods_code"], condition=~Q(ods_code=""), name="organisation_ods_code_unique"
@@ -201,15 +232,15 @@ class MembershipQuerySet(models.QuerySet):
 
 class Membership(models.Model):
     class Role(models.TextChoices):
-        MEMBER = "member", "Member"
-        ADMIN = "admin", "Admin"
+        MEMBER = "member", _("Member")
+        ADMIN = "admin", _("Admin")
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", "Requested"
-        ACTIVE = "active", "Active"
-        DECLINED = "declined", "Declined"
-        LEFT = "left", "Left"
-        REMOVED = "removed", "Removed by an admin"
+        REQUESTED = "requested", _("Requested")
+        ACTIVE = "active", _("Active")
+        DECLINED = "declined", _("Declined")
+        LEFT = "left", _("Left")
+        REMOVED = "removed", _("Removed by an admin")
 
     LIVE_STATUSES = (Status.REQUESTED, Status.ACTIVE)
 
@@ -221,7 +252,7 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
-    reason = models.TextField(blank=True, help_text="Why the person asked to join.")
+    reason = models.TextField(blank=True, help_text=_("Why the person asked to join."))
     requested_at = models.DateTimeField(auto_now_add=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -247,6 +278,8 @@ class Membership(models.Model):
 
     class Meta:
         ordering = ["-requested_at"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "organisation"],
@@ -263,15 +296,15 @@ class MembershipEvent(models.Model):
     """One step in a membership's history: who did what, and when."""
 
     class Action(models.TextChoices):
-        REQUESTED = "requested", "Asked to join"
-        APPROVED_AUTOMATICALLY = "approved_automatically", "Approved automatically (email domain)"
-        APPROVED = "approved", "Approved by an admin"
-        DECLINED = "declined", "Declined by an admin"
-        FIRST_ADMIN = "first_admin", "Became the first admin when the organisation was verified"
-        ADMIN_APPOINTED = "admin_appointed", "Appointed as an admin"
-        ADMIN_ROLE_REMOVED = "admin_role_removed", "Admin role removed"
-        REMOVED = "removed", "Removed by an admin"
-        LEFT = "left", "Left"
+        REQUESTED = "requested", _("Asked to join")
+        APPROVED_AUTOMATICALLY = "approved_automatically", _("Approved automatically (email domain)")
+        APPROVED = "approved", _("Approved by an admin")
+        DECLINED = "declined", _("Declined by an admin")
+        FIRST_ADMIN = "first_admin", _("Became the first admin when the organisation was verified")
+        ADMIN_APPOINTED = "admin_appointed", _("Appointed as an admin")
+        ADMIN_ROLE_REMOVED = "admin_role_removed", _("Admin role removed")
+        REMOVED = "removed", _("Removed by an admin")
+        LEFT = "left", _("Left")
 
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=32, choices=Action.choices)
@@ -283,6 +316,8 @@ class MembershipEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+        verbose_name = _("membership event")
+        verbose_name_plural = _("membership events")
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} ({self.membership})"
@@ -296,14 +331,18 @@ class SharedEmailDomain(models.Model):
     domain = models.CharField(
         max_length=253,
         unique=True,
-        validators=[RegexValidator(DOMAIN_PATTERN, "Enter a domain in lowercase, like nhs.net.")],
-        help_text="Exactly as it follows the @, in lowercase. Subdomains are not covered: "
-        "listing nhs.uk leaves nhct.nhs.uk free for its own trust.",
+        validators=[RegexValidator(DOMAIN_PATTERN, _("Enter a domain in lowercase, like nhs.net."))],
+        help_text=_(
+            "Exactly as it follows the @, in lowercase. Subdomains are not covered: "
+            "listing nhs.uk leaves nhct.nhs.uk free for its own trust."
+        ),
     )
-    note = models.CharField(max_length=200, blank=True, help_text="Who uses it, for the next coordinator.")
+    note = models.CharField(max_length=200, blank=True, help_text=_("Who uses it, for the next coordinator."))
 
     class Meta:
         ordering = ["domain"]
+        verbose_name = _("shared email domain")
+        verbose_name_plural = _("shared email domains")
         constraints = [
             models.CheckConstraint(condition=Q(domain=Lower("domain")), name="shared_email_domain_lowercase"),
         ]
@@ -339,6 +378,8 @@ class RegionalLead(models.Model):
 
     class Meta:
         ordering = ["region__name", "user__full_name"]
+        verbose_name = _("regional lead")
+        verbose_name_plural = _("regional leads")
         constraints = [
             models.UniqueConstraint(fields=["user", "region"], name="regional_lead_unique"),
         ]
@@ -360,6 +401,8 @@ class Coordinator(models.Model):
 
     class Meta:
         ordering = ["user__full_name"]
+        verbose_name = _("network coordinator")
+        verbose_name_plural = _("network coordinators")
 
     def __str__(self) -> str:
         return str(self.user)

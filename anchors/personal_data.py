@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
+
 from accounts.personal_data import row, rows
 
 from .models import Coordinator, Membership, MembershipEvent, Organisation, RegionalLead
@@ -64,8 +66,11 @@ def deletion_blockers(user) -> list[str]:
         others = Membership.objects.active().filter(organisation=organisation).exclude(user=user)
         if others.exists() and not others.filter(role=Membership.Role.ADMIN).exists():
             reasons.append(
-                f"You are the only admin of {organisation.name}. Appoint another of its members "
-                "as an admin first, then come back to delete your account."
+                gettext(
+                    "You are the only admin of %(name)s. Appoint another of its members "
+                    "as an admin first, then come back to delete your account."
+                )
+                % {"name": organisation.name}
             )
     return reasons
 

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from sitecache import content_changed
 
@@ -76,13 +77,16 @@ class SharedDomain(InvalidState):
 def shared_domain_message(domains: list[str]) -> str:
     """The refusal people read in the form and from the services."""
     if len(domains) == 1:
-        named, verb = domains[0], "is"
-    else:
-        named, verb = ", ".join(domains[:-1]) + " and " + domains[-1], "are"
-    return (
-        f"{named} {verb} shared by many organisations, so it cannot be one of this organisation's "
+        message = gettext(
+            "%(domains)s is shared by many organisations, so it cannot be one of this organisation's "
+            "email domains. Remove it: people with these addresses can still ask to join, and an admin decides."
+        )
+        return message % {"domains": domains[0]}
+    message = gettext(
+        "%(domains)s and %(last)s are shared by many organisations, so it cannot be one of this organisation's "
         "email domains. Remove it: people with these addresses can still ask to join, and an admin decides."
     )
+    return message % {"domains": ", ".join(domains[:-1]), "last": domains[-1]}
 
 
 class AlreadyRegistered(InvalidState):
@@ -90,7 +94,9 @@ class AlreadyRegistered(InvalidState):
 
     def __init__(self, organisation: Organisation):
         self.organisation = organisation
-        super().__init__(f"{organisation.name} is already registered. You can ask to join it instead.")
+        super().__init__(
+            gettext("%(name)s is already registered. You can ask to join it instead.") % {"name": organisation.name}
+        )
 
 
 # --- Helpers -----------------------------------------------------------------------------------
@@ -103,9 +109,9 @@ def verified_email_domains(user) -> set[str]:
 
 def _require_verified_email(user) -> None:
     if not getattr(user, "is_authenticated", False):
-        raise NotAllowed("Sign in first.")
+        raise NotAllowed(gettext("Sign in first."))
     if not EmailAddress.objects.filter(user=user, verified=True).exists():
-        raise NotAllowed("Verify your email address first.")
+        raise NotAllowed(gettext("Verify your email address first."))
 
 
 def _unique_slug(name: str) -> str:
@@ -152,7 +158,9 @@ def organisation_register_listed(*, organisation: Organisation, by) -> Organisat
         if organisation.status in (Organisation.Status.PENDING, Organisation.Status.VERIFIED):
             raise AlreadyRegistered(organisation)
         if organisation.closed_on:
-            raise InvalidState(f"{organisation.name} has closed, so it cannot be registered.")
+            raise InvalidState(
+                gettext("%(name)s has closed, so it cannot be registered.") % {"name": organisation.name}
+            )
         organisation.status = Organisation.Status.PENDING
         organisation.registered_by = by
         organisation.registered_at = timezone.now()
@@ -178,14 +186,16 @@ def organisation_register_partner(
     _require_verified_email(by)
     name = " ".join(name.split())
     if type not in Organisation.PARTNER_TYPES:
-        raise InvalidState("NHS organisations are registered by picking them from the list.")
+        raise InvalidState(gettext("NHS organisations are registered by picking them from the list."))
     email_domains = _clean_domains(email_domains)
     with transaction.atomic():
         existing = Organisation.objects.filter(name__iexact=name).first()
         if existing is not None:
             if existing.status in (Organisation.Status.PENDING, Organisation.Status.VERIFIED):
                 raise AlreadyRegistered(existing)
-            raise InvalidState(f"{existing.name} is already listed: pick it from the NHS organisations.")
+            raise InvalidState(
+                gettext("%(name)s is already listed: pick it from the NHS organisations.") % {"name": existing.name}
+            )
         organisation = Organisation.objects.create(
             name=name,
             slug=_unique_slug(name),
@@ -212,9 +222,9 @@ def organisation_register(*, by, organisation: Organisation | None = None, **par
 def _decide(organisation: Organisation, by, status: str, reason: str) -> Organisation:
     organisation = _lock(Organisation, organisation.pk)
     if not can_moderate_region(by, organisation.region_id):
-        raise NotAllowed("Only a regional lead for its region or a coordinator can decide this.")
+        raise NotAllowed(gettext("Only a regional lead for its region or a coordinator can decide this."))
     if organisation.status != Organisation.Status.PENDING:
-        raise InvalidState(f"{organisation.name} is not awaiting verification.")
+        raise InvalidState(gettext("%(name)s is not awaiting verification.") % {"name": organisation.name})
     organisation.status = status
     organisation.decided_by = by
     organisation.decided_at = timezone.now()
@@ -256,7 +266,7 @@ def organisation_verify(*, organisation: Organisation, by, reason: str = "") -> 
 def organisation_decline(*, organisation: Organisation, by, reason: str) -> Organisation:
     reason = reason.strip()
     if not reason:
-        raise InvalidState("Give a reason for declining.")
+        raise InvalidState(gettext("Give a reason for declining."))
     with transaction.atomic():
         organisation = _decide(organisation, by, Organisation.Status.DECLINED, reason)
         if organisation.registered_by is not None:
@@ -273,7 +283,7 @@ def organisation_update(*, organisation: Organisation, by, pillars=None, **chang
     if unknown:
         raise TypeError(f"Cannot update {', '.join(sorted(unknown))}")
     if not (is_admin_of(by, organisation.pk) or is_coordinator(by)):
-        raise NotAllowed("Only the organisation's admins can edit its profile.")
+        raise NotAllowed(gettext("Only the organisation's admins can edit its profile."))
     if "email_domains" in changes:
         changes["email_domains"] = _clean_domains(changes["email_domains"])
     with transaction.atomic():
@@ -297,18 +307,20 @@ def membership_request(*, organisation: Organisation, by, reason: str) -> Member
     _require_verified_email(by)
     reason = reason.strip()
     if not reason:
-        raise InvalidState("Say why you want to join.")
+        raise InvalidState(gettext("Say why you want to join."))
     with transaction.atomic():
         organisation = _lock(Organisation, organisation.pk)
         if organisation.status != Organisation.Status.VERIFIED:
-            raise InvalidState(f"{organisation.name} is not a verified member of the network.")
+            raise InvalidState(
+                gettext("%(name)s is not a verified member of the network.") % {"name": organisation.name}
+            )
         live = Membership.objects.filter(
             user=by, organisation=organisation, status__in=Membership.LIVE_STATUSES
         ).first()
         if live is not None:
             if live.status == Membership.Status.ACTIVE:
-                raise InvalidState(f"You already belong to {organisation.name}.")
-            raise InvalidState(f"You have already asked to join {organisation.name}.")
+                raise InvalidState(gettext("You already belong to %(name)s.") % {"name": organisation.name})
+            raise InvalidState(gettext("You have already asked to join %(name)s.") % {"name": organisation.name})
         matching = {d.lower() for d in organisation.email_domains} & verified_email_domains(by)
         # An organisation may still hold a shared domain saved before it was listed as shared.
         automatic = bool(matching - set(shared_domains_in(matching)))
@@ -324,7 +336,9 @@ def membership_request(*, organisation: Organisation, by, reason: str) -> Member
                     decision_reason="Approved automatically: email domain." if automatic else "",
                 )
         except IntegrityError as error:  # a second click racing the first
-            raise InvalidState(f"You have already asked to join {organisation.name}.") from error
+            raise InvalidState(
+                gettext("You have already asked to join %(name)s.") % {"name": organisation.name}
+            ) from error
         _record(membership, MembershipEvent.Action.REQUESTED, by, reason)
         if automatic:
             _record(membership, MembershipEvent.Action.APPROVED_AUTOMATICALLY, None, membership.decision_reason)
@@ -338,9 +352,9 @@ def membership_request(*, organisation: Organisation, by, reason: str) -> Member
 def _decide_membership(membership: Membership, by, status: str, reason: str) -> Membership:
     membership = _lock(Membership, membership.pk)
     if not is_admin_of(by, membership.organisation_id):
-        raise NotAllowed("Only the organisation's admins can decide requests to join.")
+        raise NotAllowed(gettext("Only the organisation's admins can decide requests to join."))
     if membership.status != Membership.Status.REQUESTED:
-        raise InvalidState("This request has already been decided.")
+        raise InvalidState(gettext("This request has already been decided."))
     membership.status = status
     membership.decided_by = by
     membership.decided_at = timezone.now()
@@ -382,10 +396,10 @@ def membership_leave(*, membership: Membership, by) -> Membership:
     with transaction.atomic():
         membership = _lock(Membership, membership.pk)
         if membership.user_id != by.pk:
-            raise NotAllowed("Only the person themselves can leave.")
+            raise NotAllowed(gettext("Only the person themselves can leave."))
         if membership.status != Membership.Status.ACTIVE:
-            raise InvalidState("You are not an active member.")
-        _refuse_last_admin(membership, "You are the only admin: appoint another admin before you leave.")
+            raise InvalidState(gettext("You are not an active member."))
+        _refuse_last_admin(membership, gettext("You are the only admin: appoint another admin before you leave."))
         membership.status = Membership.Status.LEFT
         membership.ended_at = timezone.now()
         membership.ended_by = by
@@ -402,14 +416,22 @@ def membership_remove(*, membership: Membership, by, reason: str = "") -> Member
     with transaction.atomic():
         membership = _lock(Membership, membership.pk)
         if not is_admin_of(by, membership.organisation_id):
-            raise NotAllowed("Only the organisation's admins can remove members.")
+            raise NotAllowed(gettext("Only the organisation's admins can remove members."))
         if membership.status != Membership.Status.ACTIVE:
-            raise InvalidState(f"{membership.user} is not a member of {membership.organisation}.")
+            raise InvalidState(
+                gettext("%(person)s is not a member of %(name)s.")
+                % {"person": membership.user, "name": membership.organisation}
+            )
         yourself = membership.user_id == by.pk
-        who = "You are" if yourself else f"{membership.user} is"
-        _refuse_last_admin(membership, f"{who} the only admin: appoint another admin first.")
         if yourself:
-            raise InvalidState("To leave the organisation yourself, use the leave page.")
+            last_admin = gettext("You are the only admin: appoint another admin first.")
+        else:
+            last_admin = gettext("%(person)s is the only admin: appoint another admin first.") % {
+                "person": membership.user
+            }
+        _refuse_last_admin(membership, last_admin)
+        if yourself:
+            raise InvalidState(gettext("To leave the organisation yourself, use the leave page."))
         membership.status = Membership.Status.REMOVED
         membership.ended_at = timezone.now()
         membership.ended_by = by
@@ -425,11 +447,11 @@ def admin_appoint(*, membership: Membership, by) -> Membership:
     with transaction.atomic():
         membership = _lock(Membership, membership.pk)
         if not is_admin_of(by, membership.organisation_id):
-            raise NotAllowed("Only the organisation's admins can appoint admins.")
+            raise NotAllowed(gettext("Only the organisation's admins can appoint admins."))
         if membership.status != Membership.Status.ACTIVE:
-            raise InvalidState("Only active members can become admins.")
+            raise InvalidState(gettext("Only active members can become admins."))
         if membership.role == Membership.Role.ADMIN:
-            raise InvalidState(f"{membership.user} is already an admin.")
+            raise InvalidState(gettext("%(person)s is already an admin.") % {"person": membership.user})
         membership.role = Membership.Role.ADMIN
         membership.save()
         _record(membership, MembershipEvent.Action.ADMIN_APPOINTED, by)
@@ -441,11 +463,11 @@ def admin_remove(*, membership: Membership, by) -> Membership:
     with transaction.atomic():
         membership = _lock(Membership, membership.pk)
         if not is_admin_of(by, membership.organisation_id):
-            raise NotAllowed("Only the organisation's admins can remove admins.")
+            raise NotAllowed(gettext("Only the organisation's admins can remove admins."))
         if membership.status != Membership.Status.ACTIVE or membership.role != Membership.Role.ADMIN:
-            raise InvalidState(f"{membership.user} is not an admin.")
+            raise InvalidState(gettext("%(person)s is not an admin.") % {"person": membership.user})
         if _other_admins(membership) == 0:
-            raise InvalidState("An organisation needs at least one admin.")
+            raise InvalidState(gettext("An organisation needs at least one admin."))
         membership.role = Membership.Role.MEMBER
         membership.save()
         _record(membership, MembershipEvent.Action.ADMIN_ROLE_REMOVED, by)
@@ -458,14 +480,14 @@ def admin_remove(*, membership: Membership, by) -> Membership:
 
 def _require_coordinator(by) -> None:
     if not is_coordinator(by):
-        raise NotAllowed("Only coordinators can appoint or remove roles.")
+        raise NotAllowed(gettext("Only coordinators can appoint or remove roles."))
 
 
 def regional_lead_appoint(*, user, region: Region, by) -> RegionalLead:
     _require_coordinator(by)
     with transaction.atomic():
         if RegionalLead.objects.filter(user=user, region=region).exists():
-            raise InvalidState(f"{user} already leads {region}.")
+            raise InvalidState(gettext("%(person)s already leads %(region)s.") % {"person": user, "region": region.label})
         appointment = RegionalLead.objects.create(user=user, region=region, appointed_by=by)
         emails.regional_lead_appointed(appointment)
     forget_roles(user)
@@ -477,7 +499,7 @@ def regional_lead_remove(*, appointment: RegionalLead, by) -> None:
     with transaction.atomic():
         deleted, _ = RegionalLead.objects.filter(pk=appointment.pk).delete()
         if not deleted:
-            raise InvalidState("That appointment has already been removed.")
+            raise InvalidState(gettext("That appointment has already been removed."))
     forget_roles(appointment.user)
 
 
@@ -504,7 +526,7 @@ def coordinator_appoint(*, user, by) -> Coordinator:
     _require_coordinator(by)
     with transaction.atomic():
         if Coordinator.objects.filter(user=user).exists():
-            raise InvalidState(f"{user} is already a coordinator.")
+            raise InvalidState(gettext("%(person)s is already a coordinator.") % {"person": user})
         coordinator = Coordinator.objects.create(user=user, appointed_by=by)
         user.is_staff = True
         user.save(update_fields=["is_staff"])
@@ -517,11 +539,11 @@ def coordinator_appoint(*, user, by) -> Coordinator:
 def coordinator_remove(*, coordinator: Coordinator, by) -> None:
     _require_coordinator(by)
     if coordinator.user_id == by.pk:
-        raise InvalidState("You cannot remove yourself; ask another coordinator.")
+        raise InvalidState(gettext("You cannot remove yourself; ask another coordinator."))
     with transaction.atomic():
         deleted, _ = Coordinator.objects.filter(pk=coordinator.pk).delete()
         if not deleted:
-            raise InvalidState("That coordinator has already been removed.")
+            raise InvalidState(gettext("That coordinator has already been removed."))
         user = coordinator.user
         user.groups.remove(*Group.objects.filter(name=COORDINATORS_GROUP))
         if not user.is_superuser:

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sitecache import cached_for_visitors
@@ -65,7 +66,7 @@ def _organisation_for(request, slug: str) -> Organisation:
 def _administered_by(request, slug: str) -> Organisation:
     organisation = _organisation_for(request, slug)
     if not is_admin_of(request.user, organisation.pk):
-        raise PermissionDenied("Only the organisation's admins can do this.")
+        raise PermissionDenied(_("Only the organisation's admins can do this."))
     return organisation
 
 
@@ -95,7 +96,7 @@ def directory(request):
             organisations = organisations.filter(
                 pk__in=Organisation.pillars.through.objects.filter(pillar__in=data["pillar"]).values("organisation_id")
             )
-    organisations = organisations.prefetch_related(Prefetch("pillars", queryset=Pillar.objects.only("slug", "name", "position")))
+    organisations = organisations.prefetch_related(Prefetch("pillars", queryset=Pillar.objects.only("slug", "name", "name_cy", "position")))
     page = Paginator(organisations.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -156,7 +157,7 @@ def register_listed(request, slug):
     except services.AnchorsError as error:
         _refuse(request, error)
         return redirect("anchors:register")
-    messages.success(request, f"You registered {organisation.name}. A regional lead will verify it.")
+    messages.success(request, _("You registered %(name)s. A regional lead will verify it.") % {"name": organisation.name})
     return redirect(organisation)
 
 
@@ -179,7 +180,7 @@ def register_partner(request):
         except services.NotAllowed as error:
             raise PermissionDenied(str(error)) from error
         else:
-            messages.success(request, f"You registered {organisation.name}. A regional lead will verify it.")
+            messages.success(request, _("You registered %(name)s. A regional lead will verify it.") % {"name": organisation.name})
             return redirect(organisation)
     return render(request, "anchors/register_partner.html", {"form": form, "nav": "members"})
 
@@ -194,8 +195,8 @@ def join(request, slug):
         raise Http404
     form = ReasonForm(
         request.POST or None,
-        label="Why do you want to join?",
-        hint="Tell the organisation's admins your role and what you want to do in the network.",
+        label=_("Why do you want to join?"),
+        hint=_("Tell the organisation's admins your role and what you want to do in the network."),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -208,9 +209,11 @@ def join(request, slug):
             raise PermissionDenied(str(error)) from error
         else:
             if membership.status == Membership.Status.ACTIVE:
-                messages.success(request, f"You are now a member of {organisation.name}.")
+                messages.success(request, _("You are now a member of %(name)s.") % {"name": organisation.name})
             else:
-                messages.success(request, f"You asked to join {organisation.name}. Its admins will reply by email.")
+                messages.success(
+                    request, _("You asked to join %(name)s. Its admins will reply by email.") % {"name": organisation.name}
+                )
             return redirect(organisation)
     return render(request, "anchors/join.html", {"organisation": organisation, "form": form, "nav": "members"})
 
@@ -220,14 +223,14 @@ def leave(request, slug):
     organisation = _organisation_for(request, slug)
     membership = Membership.objects.active().filter(user=request.user, organisation=organisation).first()
     if membership is None:
-        raise PermissionDenied("You are not a member of this organisation.")
+        raise PermissionDenied(_("You are not a member of this organisation."))
     if request.method == "POST":
         try:
             services.membership_leave(membership=membership, by=request.user)
         except services.AnchorsError as error:
             _refuse(request, error)
             return redirect("anchors:leave", slug=slug)
-        messages.success(request, f"You left {organisation.name}.")
+        messages.success(request, _("You left %(name)s.") % {"name": organisation.name})
         return redirect(organisation)
     return render(request, "anchors/leave.html", {"organisation": organisation, "membership": membership, "nav": "members"})
 
@@ -256,7 +259,9 @@ def request_approve(request, slug, pk):
     except services.AnchorsError as error:
         _refuse(request, error)
     else:
-        messages.success(request, f"{membership.user.full_name or membership.user.email} is now a member.")
+        messages.success(
+            request, _("%(name)s is now a member.") % {"name": membership.user.full_name or membership.user.email}
+        )
     return redirect("anchors:requests", slug=slug)
 
 
@@ -264,14 +269,16 @@ def request_approve(request, slug, pk):
 def request_decline(request, slug, pk):
     organisation = _administered_by(request, slug)
     membership = _membership_of(organisation, pk)
-    form = ReasonForm(request.POST or None, label="Reason (optional)", hint="We include it in the email to them.", required=False)
+    form = ReasonForm(
+        request.POST or None, label=_("Reason (optional)"), hint=_("We include it in the email to them."), required=False
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_decline(membership=membership, by=request.user, reason=form.cleaned_data["reason"])
         except services.AnchorsError as error:
             _refuse(request, error)
         else:
-            messages.success(request, "Request declined.")
+            messages.success(request, _("Request declined."))
         return redirect("anchors:requests", slug=slug)
     return render(request, "anchors/request_decline.html", {"organisation": organisation, "membership": membership, "form": form, "nav": "members"})
 
@@ -296,7 +303,7 @@ def organisation_edit(request, slug):
         except services.AnchorsError as error:
             _refuse(request, error)
         else:
-            messages.success(request, "Profile saved.")
+            messages.success(request, _("Profile saved."))
             return redirect(organisation)
     return render(request, "anchors/organisation_edit.html", {"organisation": organisation, "form": form, "nav": "members"})
 
@@ -323,8 +330,8 @@ def member_remove(request, slug, pk):
     name = membership.user.full_name or membership.user.email
     form = ReasonForm(
         request.POST or None,
-        label="Why are you removing them?",
-        hint="We include it in the email that tells them, with your name.",
+        label=_("Why are you removing them?"),
+        hint=_("We include it in the email that tells them, with your name."),
         required=False,
     )
     if request.method == "POST" and form.is_valid():
@@ -335,7 +342,11 @@ def member_remove(request, slug, pk):
         except services.NotAllowed as error:
             raise PermissionDenied(str(error)) from error
         else:
-            messages.success(request, f"{name} is no longer a member of {organisation.name}. We emailed them.")
+            messages.success(
+                request,
+                _("%(person)s is no longer a member of %(name)s. We emailed them.")
+                % {"person": name, "name": organisation.name},
+            )
             return redirect("anchors:admins", slug=slug)
     context = {"organisation": organisation, "membership": membership, "name": name, "form": form, "nav": "members"}
     return render(request, "anchors/member_remove.html", context)
@@ -355,7 +366,10 @@ def admin_change(request, slug, pk, action):
         _refuse(request, error)
     else:
         name = membership.user.full_name or membership.user.email
-        messages.success(request, f"{name} is {'now' if action == 'appoint' else 'no longer'} an admin.")
+        if action == "appoint":
+            messages.success(request, _("%(name)s is now an admin.") % {"name": name})
+        else:
+            messages.success(request, _("%(name)s is no longer an admin.") % {"name": name})
     return redirect("anchors:admins", slug=slug)
 
 
@@ -364,7 +378,7 @@ def admin_change(request, slug, pk, action):
 
 def _require_moderator(request):
     if not (is_coordinator(request.user) or lead_region_ids(request.user)):
-        raise PermissionDenied("Only regional leads and coordinators verify organisations.")
+        raise PermissionDenied(_("Only regional leads and coordinators verify organisations."))
 
 
 @login_required
@@ -379,18 +393,18 @@ def verification_decide(request, slug):
     _require_moderator(request)
     organisation = get_object_or_404(Organisation.objects.awaiting_verification_by(request.user), slug=slug)
     form = ReasonForm(
-        request.POST or None, label="Reason for declining", hint="We send it to the person who registered it."
+        request.POST or None, label=_("Reason for declining"), hint=_("We send it to the person who registered it.")
     )
     if request.method == "POST":
         try:
             if request.POST.get("decision") == "verify":
-                form = ReasonForm(label="Reason for declining")
+                form = ReasonForm(label=_("Reason for declining"))
                 services.organisation_verify(organisation=organisation, by=request.user)
-                messages.success(request, f"{organisation.name} is verified.")
+                messages.success(request, _("%(name)s is verified.") % {"name": organisation.name})
                 return redirect("anchors:verification")
             if form.is_valid():
                 services.organisation_decline(organisation=organisation, by=request.user, reason=form.cleaned_data["reason"])
-                messages.success(request, f"{organisation.name} was declined.")
+                messages.success(request, _("%(name)s was declined.") % {"name": organisation.name})
                 return redirect("anchors:verification")
         except services.AnchorsError as error:
             _refuse(request, error)
@@ -404,18 +418,18 @@ def verification_decide(request, slug):
 @login_required
 def roles(request):
     if not is_coordinator(request.user):
-        raise PermissionDenied("Only coordinators manage roles.")
+        raise PermissionDenied(_("Only coordinators manage roles."))
     lead_form = LeadForm(request.POST if request.POST.get("form") == "lead" else None, prefix="lead")
     coordinator_form = PersonForm(request.POST if request.POST.get("form") == "coordinator" else None, prefix="coordinator")
     if request.method == "POST":
         try:
             if request.POST.get("form") == "lead" and lead_form.is_valid():
                 services.regional_lead_appoint(user=lead_form.cleaned_data["user"], region=lead_form.cleaned_data["region"], by=request.user)
-                messages.success(request, "Regional lead appointed.")
+                messages.success(request, _("Regional lead appointed."))
                 return redirect("anchors:roles")
             if request.POST.get("form") == "coordinator" and coordinator_form.is_valid():
                 services.coordinator_appoint(user=coordinator_form.cleaned_data["user"], by=request.user)
-                messages.success(request, "Coordinator appointed.")
+                messages.success(request, _("Coordinator appointed."))
                 return redirect("anchors:roles")
         except services.InvalidState as error:
             (lead_form if request.POST.get("form") == "lead" else coordinator_form).add_error("email", str(error))
@@ -438,7 +452,10 @@ def lead_remove(request, pk):
     except services.AnchorsError as error:
         _refuse(request, error)
     else:
-        messages.success(request, f"{appointment.user} no longer leads {appointment.region}.")
+        messages.success(
+            request,
+            _("%(person)s no longer leads %(region)s.") % {"person": appointment.user, "region": appointment.region.label},
+        )
     return redirect(reverse("anchors:roles"))
 
 
@@ -451,5 +468,5 @@ def coordinator_remove(request, pk):
     except services.AnchorsError as error:
         _refuse(request, error)
     else:
-        messages.success(request, f"{coordinator.user} is no longer a coordinator.")
+        messages.success(request, _("%(person)s is no longer a coordinator.") % {"person": coordinator.user})
     return redirect(reverse("anchors:roles"))

@@ -64,6 +64,7 @@ def load_reference_data() -> None:
     for module in (
         "anchors.migrations.0002_reference_data",
         "anchors.migrations.0006_shared_email_domains",
+        "anchors.migrations.0007_welsh_names",
         "evidence.migrations.0002_reference_data",
         "network.migrations.0002_regional_groups",
     ):
