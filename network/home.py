@@ -1,5 +1,5 @@
-"""The home page: the latest case studies, upcoming events, the newest members and the network in
-numbers, composed from the other apps (network is the layer that reads them all).
+"""The home page: the latest case studies and resources, upcoming events, the newest members and
+the network in numbers, composed from the other apps (network is the layer that reads them all).
 
 Every block comes from one selector with a fixed number of queries, and the blocks are built
 once per content version (sitecache.fragment), so a signed-in person's page costs no block
@@ -25,11 +25,12 @@ from django.shortcuts import render
 
 import sitecache
 from anchors.models import Organisation, Region
-from casestudies.models import CaseStudy
+from casestudies.models import CaseStudy, Resource
 
 from .models import Event
 
 LATEST_CASE_STUDIES = 4
+LATEST_RESOURCES = 3
 UPCOMING_EVENTS = 3
 NEWEST_MEMBERS = 4
 FIRST_EVENT_ENDS_KEY = "home:first-listed-event-ends"
@@ -46,6 +47,7 @@ class NetworkInNumbers:
 @dataclass(frozen=True)
 class HomeBlocks:
     case_studies: list[CaseStudy]
+    resources: list[Resource]
     events: list[Event]
     members: list[Organisation]
     numbers: NetworkInNumbers
@@ -57,6 +59,14 @@ class HomeBlocks:
 def latest_case_studies(*, limit: int = LATEST_CASE_STUDIES) -> list[CaseStudy]:
     """The most recently published case studies, as cards (two queries: the rows, their pillars)."""
     return list(CaseStudy.objects.published().for_cards().order_by("-published_at", "-pk")[:limit])
+
+
+def latest_resources(*, limit: int = LATEST_RESOURCES) -> list[Resource]:
+    """The most recently published resources, with who made them (one query; the home page's
+    cards leave out pillars)."""
+    return list(
+        Resource.objects.published().for_cards().prefetch_related(None).order_by("-published_at", "-pk")[:limit]
+    )
 
 
 def upcoming_events(*, limit: int = UPCOMING_EVENTS) -> list[Event]:
@@ -107,6 +117,7 @@ def home_blocks() -> HomeBlocks:
 def _build() -> HomeBlocks:
     blocks = HomeBlocks(
         case_studies=latest_case_studies(),
+        resources=latest_resources(),
         events=upcoming_events(),
         members=newest_members(),
         numbers=network_in_numbers(),

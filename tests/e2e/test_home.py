@@ -10,12 +10,14 @@ from network.models import Event
 from tests.anchors.factories import OrganisationFactory, member_of
 from tests.casestudies.factories import PublishedCaseStudyFactory
 from tests.e2e.conftest import sign_in
+from tests.factories import ResourceFactory
 from tests.network.factories import GroupFactory
 
 
 def _network():
     org = OrganisationFactory(name="Tyneside Example NHS Foundation Trust", decided_at=timezone.now())
     PublishedCaseStudyFactory(organisation=org, title="Buying catering from local farms")
+    ResourceFactory(organisation=org, title="Social value scoring toolkit")
     group = GroupFactory(name="Social value in procurement", slug="social-value-in-procurement")
     start = timezone.now() + timedelta(days=10)
     Event.objects.create(group=group, title="Measuring local spend", starts_at=start,
@@ -28,7 +30,7 @@ def test_a_visitor_sees_every_block_and_follows_a_case_study(pages):
     pages.goto("/")
     main = pages.page.inner_text("main")
     for text in ("The network in numbers", "Latest case studies", "Upcoming events", "Newest members",
-                 "Buying catering from local farms", "Measuring local spend",
+                 "Buying catering from local farms", "Social value scoring toolkit", "Measuring local spend",
                  "Tyneside Example NHS Foundation Trust", "Create an account"):
         assert text in main, text
     assert pages.page.locator("a:has-text('Add to your calendar')").count() == 1

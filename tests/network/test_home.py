@@ -21,6 +21,7 @@ from network import services as network_services
 from network.models import Event, GroupMembership
 from tests.anchors.factories import OrganisationFactory, lead_of, member_of, pending, region
 from tests.casestudies.factories import PublishedCaseStudyFactory, SubmittedCaseStudyFactory
+from tests.factories import ResourceFactory
 from tests.network.factories import GroupFactory, join
 from tests.test_query_counts import SIGNED_IN, count_queries
 
@@ -69,6 +70,17 @@ def test_it_shows_the_latest_published_case_studies_newest_first(client, org):
     assert [page.index(title) for title in shown] == sorted(page.index(title) for title in shown)
     assert "Case study 4 days old" not in page and "Waiting for a lead" not in page
     assert "Northumbria Example Trust" in page
+
+
+def test_it_shows_the_latest_published_resources(client, org):
+    now = timezone.now()
+    for days in range(4):
+        ResourceFactory(organisation=org, title=f"Toolkit {days} days old", published_at=now - timedelta(days=days))
+    ResourceFactory(organisation=org, title="Suggested toolkit", status="submitted")
+    page, _ = get(client)
+    assert all(f"Toolkit {days} days old" in page for days in range(3))
+    assert "Toolkit 3 days old" not in page and "Suggested toolkit" not in page
+    assert "Made by Northumbria Example Trust" in page
 
 
 def test_it_shows_upcoming_events_in_uk_time_with_their_group_and_calendar_link(client, group):
@@ -131,6 +143,7 @@ def test_numbers_use_uk_thousands_separators(client, monkeypatch):
 def test_an_empty_network_says_so_in_each_block(client):
     page, _ = get(client)
     assert "No case studies have been published yet" in page
+    assert "No resources have been published yet" in page
     assert "No events are planned at the moment" in page
     assert "No organisations have joined yet" in page
 
@@ -148,6 +161,7 @@ def test_visitors_are_invited_to_join_and_members_are_not(client, org):
 BLOCKS = [
     "latest published case studies, with organisation and region (one join)",
     "their pillars (prefetch)",
+    "latest published resources, with their organisation and partner (joins)",
     "upcoming events, with their group (one join)",
     "newest verified organisations, with their region (one join)",
     "regions, regions covered and verified organisations (one aggregate)",
@@ -158,6 +172,7 @@ BLOCKS = [
 def add_rows(org, group, n: int) -> None:
     for _ in range(n):
         PublishedCaseStudyFactory(organisation=org)
+        ResourceFactory(organisation=org, suggested_by=None)
         event_in(group)
         OrganisationFactory()
 
@@ -204,6 +219,14 @@ def test_a_newly_published_case_study_shows_at_once(client, org, django_capture_
     page, _ = get(client)
     assert "Freshly published" in page
     assert home.home_blocks().numbers.case_studies == 1
+
+
+def test_a_newly_published_resource_shows_at_once(client, org, django_capture_on_commit_callbacks):
+    waiting = ResourceFactory(organisation=org, title="Freshly published toolkit", status="submitted")
+    assert "Freshly published toolkit" not in get(client)[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        case_study_services.resource_publish(resource=waiting, by=lead_of("Y63"))
+    assert "Freshly published toolkit" in get(client)[0]
 
 
 def test_a_newly_verified_organisation_shows_at_once(client, django_capture_on_commit_callbacks):
