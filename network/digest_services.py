@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from anchors.models import Pillar, Region, is_coordinator
 from anchors.services import InvalidState, NotAllowed
-from casestudies.models import CaseStudy
+from casestudies.models import CaseStudy, Resource
 from resilience.broker import safe_delay
 
 from . import digests, tasks
@@ -53,6 +53,7 @@ def digest_create(
     introduction: str,
     audience: str,
     case_studies: Iterable[CaseStudy] = (),
+    resources: Iterable[Resource] = (),
     regions: Iterable[Region] = (),
     groups: Iterable[Group] = (),
     by: User,
@@ -65,6 +66,7 @@ def digest_create(
             created_by=by,
         )
         digest.case_studies.set(case_studies)
+        digest.resources.set(resources)
         digest.regions.set(regions)
         digest.groups.set(groups)
     return digest
@@ -77,6 +79,7 @@ def digest_edit(
     introduction: str,
     audience: str,
     case_studies: Iterable[CaseStudy] = (),
+    resources: Iterable[Resource] = (),
     regions: Iterable[Region] = (),
     groups: Iterable[Group] = (),
     by: User,
@@ -89,6 +92,7 @@ def digest_edit(
         digest.subject, digest.introduction, digest.audience = subject, introduction, audience
         digest.save(update_fields=["subject", "introduction", "audience"])
         digest.case_studies.set(case_studies)
+        digest.resources.set(resources)
         digest.regions.set(regions)
         digest.groups.set(groups)
     return digest

@@ -53,6 +53,7 @@ def digest_new(request: HttpRequest) -> HttpResponse:
             initial={
                 "audience": Digest.Audience.EVERYONE,
                 "case_studies": list(digests.suggested_case_studies().values_list("pk", flat=True)),
+                "resources": list(digests.suggested_resources().values_list("pk", flat=True)),
             }
         )
     return render(
@@ -88,6 +89,7 @@ def digest_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 "introduction": digest.introduction,
                 "audience": digest.audience,
                 "case_studies": list(digest.case_studies.values_list("pk", flat=True)),
+                "resources": list(digest.resources.values_list("pk", flat=True)),
                 "regions": list(digest.regions.values_list("pk", flat=True)),
                 "groups": list(digest.groups.values_list("pk", flat=True)),
             }
@@ -142,7 +144,10 @@ def digest_preview_email(request: HttpRequest, pk: int) -> HttpResponse:
     _coordinator(request)
     digest = _coordinator_digest(pk)
     context = digests.digest_context(
-        digest=digest, recipient=request.user, case_studies=digests.coordinator_items(digest)
+        digest=digest,
+        recipient=request.user,
+        case_studies=digests.coordinator_items(digest),
+        resources=digests.coordinator_resources(digest),
     )
     _subject, _text, html = digests.render_digest(context)
     response = HttpResponse(html)

@@ -21,6 +21,7 @@ from .emails import (  # noqa: F401 (re-exported for views, services and tests)
     SITE_NAME,
     build_messages,
     coordinator_items,
+    coordinator_resources,
     digest_context,
     make_message,
     render_digest,
@@ -46,6 +47,7 @@ from .selectors import (  # noqa: F401
     personal_digest_due,
     personal_run_time,
     suggested_case_studies,
+    suggested_resources,
     worth_retrying,
 )
 from .tasks import personal_digest_chunk, queue_chunk, queue_people

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from accounts.mail import absolute_url, queue_email
-from casestudies.models import CaseStudy
+from casestudies.models import CaseStudy, Resource
 
 from .models import Delivery, Digest, Event, Thread
 from .unsubscribe import message_id, unsubscribe_token, unsubscribe_url
@@ -91,12 +91,23 @@ def _case_study_item(case_study) -> dict:
     }
 
 
-def digest_context(*, digest: Digest, recipient, case_studies, threads=(), events=()) -> dict:
+def _resource_item(resource) -> dict:
+    return {
+        "title": resource.title,
+        "summary": resource.summary,
+        "kind": resource.get_kind_display(),
+        "organisation": resource.made_by,
+        "url": absolute_url(resource.get_absolute_url()),
+    }
+
+
+def digest_context(*, digest: Digest, recipient, case_studies, resources=(), threads=(), events=()) -> dict:
     kind = digest.kind
     return {
         "digest": digest,
         "recipient": recipient,
         "case_studies": case_studies,
+        "resources": resources,
         "threads": threads,
         "events": events,
         "unsubscribe_url": unsubscribe_url(user_id=recipient.pk, kind=kind),
@@ -139,6 +150,15 @@ def coordinator_items(digest: Digest) -> list[dict]:
     return [
         _case_study_item(cs)
         for cs in digest.case_studies.select_related("organisation").order_by("-published_at")
+    ]
+
+
+def coordinator_resources(digest: Digest) -> list[dict]:
+    return [
+        _resource_item(resource)
+        for resource in digest.resources.select_related("organisation", "partner_organisation").order_by(
+            "-published_at", "-pk"
+        )
     ]
 
 
@@ -198,16 +218,22 @@ def build_messages(delivery_ids: list[int]) -> list[tuple[int, EmailMultiAlterna
     digest = deliveries[0].digest
     renderer = ChunkRenderer(digest)
     if digest.kind == Digest.Kind.COORDINATOR:
-        shared = coordinator_items(digest)
-        return [(d.pk, renderer.message(recipient=d.recipient, key=None, case_studies=shared)) for d in deliveries]
+        shared = {"case_studies": coordinator_items(digest), "resources": coordinator_resources(digest)}
+        return [(d.pk, renderer.message(recipient=d.recipient, key=None, **shared)) for d in deliveries]
     # Personal digests: each row carries its chosen item ids; fetch them all at once.
-    wanted = {"case_studies": set(), "threads": set(), "events": set()}
+    wanted = {"case_studies": set(), "resources": set(), "threads": set(), "events": set()}
     for d in deliveries:
         for key in wanted:
             wanted[key].update(d.items.get(key, []))
     case_studies = {
         cs.pk: _case_study_item(cs)
         for cs in CaseStudy.objects.filter(pk__in=wanted["case_studies"]).select_related("organisation")
+    }
+    resources = {
+        r.pk: _resource_item(r)
+        for r in Resource.objects.filter(pk__in=wanted["resources"]).select_related(
+            "organisation", "partner_organisation"
+        )
     }
     threads = {
         t.pk: {"title": t.title, "group": t.group.name, "url": absolute_url(t.get_absolute_url())}
@@ -226,6 +252,7 @@ def build_messages(delivery_ids: list[int]) -> list[tuple[int, EmailMultiAlterna
     for d in deliveries:
         chosen = {
             "case_studies": [i for i in d.items.get("case_studies", []) if i in case_studies],
+            "resources": [i for i in d.items.get("resources", []) if i in resources],
             "threads": [i for i in d.items.get("threads", []) if i in threads],
             "events": [i for i in d.items.get("events", []) if i in events],
         }
@@ -233,6 +260,7 @@ def build_messages(delivery_ids: list[int]) -> list[tuple[int, EmailMultiAlterna
             recipient=d.recipient,
             key=tuple(tuple(ids) for ids in chosen.values()),
             case_studies=[case_studies[i] for i in chosen["case_studies"]],
+            resources=[resources[i] for i in chosen["resources"]],
             threads=[threads[i] for i in chosen["threads"]],
             events=[events[i] for i in chosen["events"]],
         )
@@ -241,7 +269,9 @@ def build_messages(delivery_ids: list[int]) -> list[tuple[int, EmailMultiAlterna
 
 
 def test_message(*, digest: Digest, to) -> EmailMultiAlternatives:
-    context = digest_context(digest=digest, recipient=to, case_studies=coordinator_items(digest))
+    context = digest_context(
+        digest=digest, recipient=to, case_studies=coordinator_items(digest), resources=coordinator_resources(digest)
+    )
     message = make_message(digest=digest, recipient=to, context=context)
     stable = message_id(digest_id=digest.pk, user_id=to.pk)
     message.extra_headers["Message-ID"] = stable.replace("@", f"-test-{timezone.now().timestamp():.0f}@", 1)

@@ -154,6 +154,13 @@ class DigestForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Those published since the last digest are ticked for you.",
     )
+    resources = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("Resources"),
+        help_text=gettext_lazy("Those published since the last digest are ticked for you."),
+    )
     audience = forms.ChoiceField(widget=forms.RadioSelect)
     regions = forms.ModelMultipleChoiceField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
@@ -166,12 +173,13 @@ class DigestForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         from anchors.models import Region
-        from casestudies.models import CaseStudy
+        from casestudies.models import CaseStudy, Resource
 
         from .models import Digest
 
         super().__init__(*args, **kwargs)
         self.fields["case_studies"].queryset = CaseStudy.objects.published().order_by("-published_at")
+        self.fields["resources"].queryset = Resource.objects.published().order_by("-published_at", "-pk")
         self.fields["audience"].choices = Digest.Audience.choices
         self.fields["regions"].queryset = Region.objects.order_by("name")
         self.fields["groups"].queryset = Group.objects.order_by("name")

@@ -279,6 +279,7 @@ class Digest(models.Model):
     subject = models.CharField(max_length=200)
     introduction = models.TextField(blank=True)
     case_studies = models.ManyToManyField(CaseStudy, blank=True, related_name="+")
+    resources = models.ManyToManyField(Resource, blank=True, related_name="+")
     audience = models.CharField(max_length=16, choices=Audience.choices, default=Audience.EVERYONE)
     regions = models.ManyToManyField(Region, blank=True, related_name="+")
     groups = models.ManyToManyField(Group, blank=True, related_name="+")
@@ -365,6 +366,7 @@ class DigestedItem(models.Model):
 
     class Kind(models.TextChoices):
         CASE_STUDY = "case_study", "Case study"
+        RESOURCE = "resource", "Resource"
         THREAD = "thread", "Discussion thread"
         EVENT = "event", "Event"
 

@@ -24,6 +24,7 @@ PEOPLE_PER_CHUNK = 200
 SUBJECT = "Your Anchors Learning Network digest"
 ITEM_KINDS = (
     ("case_studies", DigestedItem.Kind.CASE_STUDY),
+    ("resources", DigestedItem.Kind.RESOURCE),
     ("threads", DigestedItem.Kind.THREAD),
     ("events", DigestedItem.Kind.EVENT),
 )
@@ -89,7 +90,7 @@ def personal_chunk_write(*, digest_id: int, user_ids: list[int], now: datetime, 
                 DigestedItem(user_id=row.recipient_id, kind=kind, object_id=object_id, delivery_id=row.pk)
                 for row in rows
                 for key, kind in ITEM_KINDS
-                for object_id in row.items[key]
+                for object_id in row.items.get(key, [])
             ],
             ignore_conflicts=True,
         )

@@ -2,7 +2,7 @@
 
 `personal_items_for` chooses the items for a whole chunk of people in a fixed number of queries
 (as Zulip's digest does): it loads every candidate once and sorts them out per person in Python,
-so a chunk of 500 costs the same eleven queries as a chunk of one.
+so a chunk of 500 costs the same twelve queries as a chunk of one.
 """
 
 from __future__ import annotations
@@ -65,15 +65,26 @@ def coordinator_audience(digest: Digest) -> QuerySet:
     return people.distinct()
 
 
-def suggested_case_studies() -> QuerySet:
-    """Case studies published since the last coordinator's digest went out."""
-    last = (
+def _last_coordinator_digest_at() -> datetime | None:
+    return (
         Digest.objects.filter(kind=Digest.Kind.COORDINATOR, status=Digest.Status.SENT)
         .order_by("-started_at")
         .values_list("started_at", flat=True)
         .first()
     )
+
+
+def suggested_case_studies() -> QuerySet:
+    """Case studies published since the last coordinator's digest went out."""
+    last = _last_coordinator_digest_at()
     qs = CaseStudy.objects.published()
+    return qs.filter(published_at__gt=last) if last else qs[:10]
+
+
+def suggested_resources() -> QuerySet:
+    """Resources published since the last coordinator's digest went out."""
+    last = _last_coordinator_digest_at()
+    qs = Resource.objects.published()
     return qs.filter(published_at__gt=last) if last else qs[:10]
 
 
@@ -152,11 +163,12 @@ def personal_candidate_ids(*, digest: Digest, now: datetime) -> list[int]:
 def personal_items_for(user_ids: list[int], *, now: datetime) -> dict[int, dict[str, list[int]]]:
     """The items for each of these people, in a fixed number of queries whatever their number.
 
-    For each person: case studies published since their last digest in their regions (their
-    organisations' and their groups', plus any they chose) or on their pillars; new threads in
-    their groups by someone else; upcoming events in their groups. Nothing they have already had,
-    at most ten of each. People with nothing new are left out, and so are people whose
-    preferences say a digest is not due now."""
+    For each person: case studies and resources published since their last digest in their
+    regions (their organisations' and their groups', plus any they chose or follow), on their
+    pillars (chosen or followed), from organisations they follow or with tags they follow; new
+    threads in their groups by someone else; upcoming events in their groups. Nothing they have
+    already had, at most ten of each. People with nothing new are left out, and so are people
+    whose preferences say a digest is not due now."""
     if not user_ids:
         return {}
     users = set(user_ids)
@@ -171,6 +183,8 @@ def personal_items_for(user_ids: list[int], *, now: datetime) -> dict[int, dict[
     regions: dict[int, set[int]] = defaultdict(set)
     pillars: dict[int, set[int]] = defaultdict(set)
     groups: dict[int, set[int]] = defaultdict(set)
+    organisations: dict[int, set[int]] = defaultdict(set)
+    tags: dict[int, set[int]] = defaultdict(set)
     # 2, 3. The regions and pillars they chose.
     for pref_id, region_id in DigestPreference.regions.through.objects.filter(
         digestpreference_id__in=pref_owner
@@ -197,6 +211,13 @@ def personal_items_for(user_ids: list[int], *, now: datetime) -> dict[int, dict[
     ):
         if region_id:
             regions[user_id].add(region_id)
+    # 6. What they follow: organisations, pillars, regions and tags.
+    for user_id, organisation_id, pillar_id, region_id, tag_id in Follow.objects.filter(
+        user_id__in=users
+    ).values_list("user_id", "organisation_id", "pillar_id", "region_id", "tag_id"):
+        for found, pk in ((organisations, organisation_id), (pillars, pillar_id), (regions, region_id), (tags, tag_id)):
+            if pk:
+                found[user_id].add(pk)
 
     since: dict[int, datetime] = {}
     for user_id in users:
@@ -209,43 +230,81 @@ def personal_items_for(user_ids: list[int], *, now: datetime) -> dict[int, dict[
     if not since:
         return {}
     earliest = min(since.values())
-    all_regions = set().union(*(regions[u] for u in since))
-    all_pillars = set().union(*(pillars[u] for u in since))
+    followed = {
+        "region": set().union(*(regions[u] for u in since)),
+        "pillar": set().union(*(pillars[u] for u in since)),
+        "organisation": set().union(*(organisations[u] for u in since)),
+        "tag": set().union(*(tags[u] for u in since)),
+    }
     all_groups = set().union(*(groups[u] for u in since))
 
-    # 6. Candidate case studies, one row per (case study, pillar), newest first.
+    # 7. Candidate case studies, one row per (case study, pillar), newest first.
     case_studies: dict[int, dict] = {}
-    if all_regions or all_pillars:
+    if any(followed.values()):
         rows = (
             CaseStudy.objects.published()
             .filter(published_at__gt=earliest)
-            .filter(Q(organisation__region_id__in=all_regions) | Q(pillars__in=all_pillars))
+            .filter(_case_studies_from(followed))
             .order_by("-published_at", "-pk")
-            .values_list("pk", "published_at", "organisation__region_id", "pillars")
+            .values_list("pk", "published_at", "organisation__region_id", "organisation_id", "pillars")
         )
-        for pk, published_at, region_id, pillar_id in rows:
-            found = case_studies.setdefault(pk, {"at": published_at, "region": region_id, "pillars": set()})
+        for pk, published_at, region_id, organisation_id, pillar_id in rows:
+            found = case_studies.setdefault(
+                pk, {"at": published_at, "region": region_id, "organisations": {organisation_id}, "pillars": set()}
+            )
             if pillar_id:
                 found["pillars"].add(pillar_id)
-    # 7. Candidate threads, newest first.
+    # 8. Candidate resources, one row per (resource, pillar), newest first.
+    resources: dict[int, dict] = {}
+    if any(followed.values()):
+        rows = (
+            Resource.objects.published()
+            .filter(published_at__gt=earliest)
+            .filter(_resources_from(followed))
+            .order_by("-published_at", "-pk")
+            .values_list(
+                "pk", "published_at", "organisation__region_id", "organisation_id", "partner_organisation_id",
+                "pillars",
+            )
+        )
+        for pk, published_at, region_id, organisation_id, partner_id, pillar_id in rows:
+            found = resources.setdefault(
+                pk,
+                {"at": published_at, "region": region_id, "organisations": {organisation_id, partner_id} - {None},
+                 "pillars": set()},
+            )
+            if pillar_id:
+                found["pillars"].add(pillar_id)
+    # 9. The followed tags the candidates carry (both kinds in one query).
+    tagged: dict[str, dict[int, set[int]]] = {"casestudy": defaultdict(set), "resource": defaultdict(set)}
+    if followed["tag"] and (case_studies or resources):
+        for model, object_id, tag_id in TaggedItem.objects.filter(
+            Q(content_type__model="casestudy", object_id__in=list(case_studies))
+            | Q(content_type__model="resource", object_id__in=list(resources)),
+            content_type__app_label="casestudies",
+            tag_id__in=followed["tag"],
+        ).values_list("content_type__model", "object_id", "tag_id"):
+            tagged[model][object_id].add(tag_id)
+    # 10. Candidate threads, newest first.
     threads = list(
         Thread.objects.filter(group_id__in=all_groups, created_at__gt=earliest)
         .order_by("-created_at", "-pk")
         .values_list("pk", "group_id", "author_id", "created_at")
     ) if all_groups else []
-    # 8. Candidate events, soonest first.
+    # 11. Candidate events, soonest first.
     events = list(
         Event.objects.filter(group_id__in=all_groups, starts_at__gte=now)
         .order_by("starts_at", "pk")
         .values_list("pk", "group_id")
     ) if all_groups else []
-    # 9. What these people have already had, among the candidates only.
+    # 12. What these people have already had, among the candidates only.
     seen: set[tuple[int, str, int]] = set()
-    if case_studies or threads or events:
+    if case_studies or resources or threads or events:
         seen = set(
             DigestedItem.objects.filter(user_id__in=since)
             .filter(
                 Q(kind=DigestedItem.Kind.CASE_STUDY, object_id__in=list(case_studies))
+                | Q(kind=DigestedItem.Kind.RESOURCE, object_id__in=list(resources))
                 | Q(kind=DigestedItem.Kind.THREAD, object_id__in=[t[0] for t in threads])
                 | Q(kind=DigestedItem.Kind.EVENT, object_id__in=[e[0] for e in events])
             )
@@ -253,13 +312,37 @@ def personal_items_for(user_ids: list[int], *, now: datetime) -> dict[int, dict[
         )
 
     # Index the candidates by what makes them relevant; each list keeps the candidates' order.
-    order = {pk: i for i, pk in enumerate(case_studies)}
-    by_region: dict[int, list[int]] = defaultdict(list)
-    by_pillar: dict[int, list[int]] = defaultdict(list)
-    for pk, cs in case_studies.items():
-        by_region[cs["region"]].append(pk)
-        for pillar_id in cs["pillars"]:
-            by_pillar[pillar_id].append(pk)
+    def index(candidates: dict[int, dict], tags_of: dict[int, set[int]]) -> dict[str, dict[int, list[int]]]:
+        by: dict[str, dict[int, list[int]]] = {kind: defaultdict(list) for kind in Follow.KINDS}
+        for pk, item in candidates.items():
+            by["region"][item["region"]].append(pk)
+            for pillar_id in item["pillars"]:
+                by["pillar"][pillar_id].append(pk)
+            for organisation_id in item["organisations"]:
+                by["organisation"][organisation_id].append(pk)
+            for tag_id in tags_of.get(pk, ()):
+                by["tag"][tag_id].append(pk)
+        return by
+
+    def relevant_to(user_id: int, by: dict[str, dict[int, list[int]]]) -> set[int]:
+        return set().union(
+            *(by["region"][r] for r in regions[user_id]),
+            *(by["pillar"][p] for p in pillars[user_id]),
+            *(by["organisation"][o] for o in organisations[user_id]),
+            *(by["tag"][t] for t in tags[user_id]),
+        )
+
+    def newest(candidates: dict[int, dict], by, order: dict[int, int], user_id: int, kind: str) -> list[int]:
+        return [
+            pk
+            for pk in sorted(relevant_to(user_id, by), key=order.__getitem__)
+            if candidates[pk]["at"] > since[user_id] and (user_id, kind, pk) not in seen
+        ][:ITEMS_PER_KIND]
+
+    case_studies_by = index(case_studies, tagged["casestudy"])
+    resources_by = index(resources, tagged["resource"])
+    case_study_order = {pk: i for i, pk in enumerate(case_studies)}
+    resource_order = {pk: i for i, pk in enumerate(resources)}
     threads_in: dict[int, list[tuple]] = defaultdict(list)
     for i, (pk, group_id, author_id, created_at) in enumerate(threads):
         threads_in[group_id].append((i, pk, author_id, created_at))
@@ -269,18 +352,11 @@ def personal_items_for(user_ids: list[int], *, now: datetime) -> dict[int, dict[
 
     chosen: dict[int, dict[str, list[int]]] = {}
     for user_id, user_since in since.items():
-        relevant = set().union(
-            *(by_region[r] for r in regions[user_id]), *(by_pillar[p] for p in pillars[user_id])
-        )
         mine_threads = sorted(t for g in groups[user_id] for t in threads_in[g])
         mine_events = sorted(e for g in groups[user_id] for e in events_in[g])
         items = {
-            "case_studies": [
-                pk
-                for pk in sorted(relevant, key=order.__getitem__)
-                if case_studies[pk]["at"] > user_since
-                and (user_id, DigestedItem.Kind.CASE_STUDY, pk) not in seen
-            ][:ITEMS_PER_KIND],
+            "case_studies": newest(case_studies, case_studies_by, case_study_order, user_id, DigestedItem.Kind.CASE_STUDY),
+            "resources": newest(resources, resources_by, resource_order, user_id, DigestedItem.Kind.RESOURCE),
             "threads": [
                 pk
                 for _i, pk, author_id, created_at in mine_threads

@@ -9,9 +9,10 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from taggit.models import Tag
 
 from network import personal_digests
-from network.models import Delivery, Digest, DigestedItem, DigestPreference, Event
+from network.models import Delivery, Digest, DigestedItem, DigestPreference, Event, Follow
 from network.personal_digests import personal_chunk_write, personal_run_start
 from tests.anchors.factories import OrganisationFactory, member_of, pillar, region
 from tests.casestudies.factories import PublishedCaseStudyFactory
@@ -40,8 +41,11 @@ def test_the_beat_task_queues_one_task_per_chunk_of_people(monkeypatch):
 
 def people_with_something_new(n: int) -> list:
     """n people shaped alike: each has chosen a region and a pillar, belongs to a group with a new
-    thread and an upcoming event, and works where a case study was published last week."""
+    thread and an upcoming event, works where a case study was published last week, and follows
+    that organisation and a tag (so every query runs; resources in digests are tested in
+    test_follow_digests, as fifty people's six items each would split SQLite's bulk insert)."""
     organisation = OrganisationFactory()
+    tag, _ = Tag.objects.get_or_create(name="anchor charter", slug="anchor-charter")
     group = GroupFactory()
     writer = member_of(organisation)
     join(group, writer)
@@ -52,6 +56,8 @@ def people_with_something_new(n: int) -> list:
         pref = DigestPreference.objects.create(user=person)
         pref.regions.add(region("Y56"))
         pref.pillars.add(pillar("purchasing"))
+        Follow.objects.create(user=person, organisation=organisation)
+        Follow.objects.create(user=person, tag=tag)
         people.append(person)
     with time_machine.travel(FRIDAY, tick=False):
         thread_in(group, writer, title="Buying from local firms")
@@ -70,7 +76,12 @@ EXPECTED = [
     "the pillars they chose",
     "their groups, with each group's region and pillar",
     "their organisations' regions",
+    # Follows (issue 12) added three: what they follow, candidate resources, and the followed
+    # tags the candidates carry.
+    "what they follow: organisations, pillars, regions and tags",
     "candidate case studies (one row per pillar)",
+    "candidate resources (one row per pillar)",
+    "the followed tags the candidates carry",
     "candidate threads",
     "candidate events",
     "what they have already had, among the candidates",
@@ -110,6 +121,6 @@ def test_a_chunk_chooses_and_writes_in_the_same_queries_for_one_or_fifty_people(
     # Each got their group's thread and event and both case studies (each is in their region and
     # on their pillar), and has them recorded as sent.
     row = Delivery.objects.get(recipient=fifty[-1])
-    assert [len(row.items[k]) for k in ("case_studies", "threads", "events")] == [2, 1, 1]
+    assert [len(row.items[k]) for k in ("case_studies", "resources", "threads", "events")] == [2, 0, 1, 1]
     assert DigestedItem.objects.filter(user=fifty[-1]).count() == 4
     assert DigestPreference.objects.get(user=fifty[-1]).last_personal_digest_at == MONDAY_8AM

@@ -224,7 +224,8 @@ def test_the_builder_runs_the_same_queries_for_one_or_fifty_recipients(django_as
             assert len(digests.build_messages(ids)) == len(ids)
         return len(ctx)
 
-    assert count([rows[0].pk]) == count([r.pk for r in rows]) == 2
+    # The rows with their recipients, the digest's case studies, its resources.
+    assert count([rows[0].pk]) == count([r.pk for r in rows]) == 3
 
 
 def test_personal_builder_runs_the_same_queries_for_one_or_fifty_recipients():
