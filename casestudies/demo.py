@@ -21,7 +21,7 @@ from taggit.models import Tag, TaggedItem
 from accounts.demo import DEMO_PASSWORD, demo_user
 from anchors.models import Membership, Organisation, Pillar, Region
 
-from .models import CaseStudy, OutcomeMeasure, Partner, Transition
+from .models import CaseStudy, OutcomeMeasure, Partner, Resource, Transition
 from .search import forget_summaries
 from .services import rendered_sections
 
@@ -312,6 +312,7 @@ def seed(stdout=None, options=None) -> None:
             for a, f, t, by, at, c in steps
         )
         added += 1
+    resources_added = seed_resources(coordinator=coordinator, lead=lead, pillars=pillars, now=now)
     synthetic = int(options.get("case_studies") or 0)
     if synthetic:
         load_synthetic(synthetic, stdout=stdout)
@@ -321,6 +322,164 @@ def seed(stdout=None, options=None) -> None:
             f"Case studies: {added} examples added; {CaseStudy.objects.published().count()} published; "
             f"one awaits {lead.email} at /case-studies/moderation/."
         )
+        stdout.write(
+            f"Resources: {resources_added} added; {Resource.objects.published().count()} published in /resources/; "
+            f"one suggestion awaits {lead.email}."
+        )
+
+
+# --- The resource library ----------------------------------------------------------------------
+
+# Links go to the home pages of the organisations named, never to made-up pages inside them.
+K = Resource.Kind
+RESOURCES = [
+    {
+        "ods": "RBS", "kind": K.TOOLKIT, "days_ago": 30, "date": "2022-07-12",
+        "title": "Social value in procurement: a toolkit for trusts",
+        "summary": (
+            "Questions to add to tenders, a scoring grid that weights local jobs and spending, and a plan for "
+            "checking what suppliers promised. Drawn from a system that has run a social value charter since 2019."
+        ),
+        "pillars": ["purchasing", "partnership"], "tags": ["social value", "procurement", "tenders"],
+        "partner": "NHS Cheshire and Merseyside", "url": "https://www.cheshireandmerseyside.nhs.uk/",
+    },
+    {
+        "ods": "RTF", "kind": K.GUIDE, "days_ago": 26, "date": "2024-01-15",
+        "title": "Anchor self-assessment: where does your organisation stand?",
+        "summary": (
+            "A short guide for a board development session: five pillars, a handful of honest questions for each, "
+            "and how to pick the two or three things to start on first."
+        ),
+        "pillars": ["purchasing", "workforce", "estates", "environment", "partnership"],
+        "tags": ["self-assessment", "boards", "getting started"], "url": "https://www.northumbria.nhs.uk/",
+    },
+    {
+        "ods": "RR8", "kind": K.TEMPLATE, "days_ago": 22, "date": "2023-09-04",
+        "title": "Local recruitment: six-week pre-employment programme timetable",
+        "summary": (
+            "A week-by-week template for a pre-employment course for local people: taster days on wards, help "
+            "with applications, a guaranteed interview at the end. Adapt the weeks to the roles you recruit."
+        ),
+        "pillars": ["workforce"], "tags": ["employment", "local recruitment", "apprenticeships"],
+        "url": "https://www.leedsth.nhs.uk/",
+    },
+    {
+        "ods": "RWK", "kind": K.REPORT, "days_ago": 20, "date": None,
+        "title": "Building healthier communities: the NHS as an anchor institution",
+        "summary": (
+            "The report that set out the five ways the NHS can use its weight as an employer, buyer and landowner "
+            "to improve health locally. The starting point for many of the network's members."
+        ),
+        "pillars": ["purchasing", "workforce", "estates", "environment", "partnership"],
+        "tags": ["evidence", "getting started"], "partner": "The Health Foundation",
+        "url": "https://www.health.org.uk/",
+    },
+    {
+        "ods": "RXK", "kind": K.EVENT_RECORDING, "days_ago": 17, "date": "2024-05-21",
+        "title": "Recording: from nurses' homes to homes for young apprentices",
+        "summary": (
+            "A recorded network session with the trust and its housing charity partner on turning empty "
+            "accommodation into homes for young people who then train with the trust."
+        ),
+        "pillars": ["estates", "workforce"], "tags": ["housing", "apprenticeships", "young people"],
+        "partner": "St Basils", "url": "https://stbasils.org.uk/",
+    },
+    {
+        "ods": "RWK", "kind": K.TOOLKIT, "days_ago": 14, "date": "2023-03-01",
+        "title": "Talking to suppliers about the Real Living Wage",
+        "summary": (
+            "Letters, meeting notes and a contract clause for asking suppliers to pay the Real Living Wage, from "
+            "a trust that saw the share of its suppliers paying it rise from about a fifth to three fifths."
+        ),
+        "pillars": ["purchasing", "workforce"], "tags": ["real living wage", "suppliers", "contracts"],
+        "partner": "Living Wage Foundation", "url": "https://www.livingwage.org.uk/",
+    },
+    {
+        "ods": "RXK", "kind": K.GUIDE, "days_ago": 11, "date": "2022-11-10",
+        "title": "Setting a local spending target and keeping to it",
+        "summary": (
+            "How one trust committed a share of its yearly budget to local suppliers: agreeing the target with the "
+            "board, defining 'local', and the monthly report that shows whether it is on track."
+        ),
+        "pillars": ["purchasing"], "tags": ["local spend", "procurement"], "url": "https://www.swbh.nhs.uk/",
+    },
+    {
+        "ods": "RWK", "kind": K.TEMPLATE, "days_ago": 8, "date": "2023-06-30",
+        "title": "Community grants fund: application form and scoring sheet",
+        "summary": (
+            "The forms a trust uses to give grants to voluntary and community groups: a two-page application, "
+            "a scoring sheet for the panel, and the short report each group sends back."
+        ),
+        "pillars": ["partnership"], "tags": ["grants", "voluntary sector"], "url": "https://www.elft.nhs.uk/",
+    },
+    {
+        "ods": "RTF", "kind": K.REPORT, "days_ago": 5, "date": "2021-06-01",
+        "title": "Making gowns in the region: what a local textile network taught us",
+        "summary": (
+            "A look back at building a supply network of regional textile firms in a crisis: what made firms "
+            "join, how quality was kept the same everywhere, and what it meant for local jobs."
+        ),
+        "pillars": ["purchasing", "workforce"], "tags": ["local supply chains", "textiles", "covid-19"],
+        "partner": "UK Fashion and Textile Association", "url": "https://www.ukft.org/",
+    },
+    {
+        "ods": "R1H", "kind": K.EVENT_RECORDING, "days_ago": 2, "date": "2024-10-08",
+        "title": "Recording: cutting carbon in an older hospital estate",
+        "summary": (
+            "A recorded lunchtime talk from an estates team on where the carbon in old buildings comes from and "
+            "the changes that paid back fastest: heating controls, lighting and staff travel."
+        ),
+        "pillars": ["environment", "estates"], "tags": ["net zero", "estates", "energy"],
+        "url": "https://www.bartshealth.nhs.uk/",
+    },
+    {
+        "ods": "RR8", "kind": K.TEMPLATE, "days_ago": 1, "date": "2024-09-02", "status": S.SUBMITTED,
+        "title": "Letter to schools: apprenticeships at your local hospital",
+        "summary": (
+            "A letter and a one-page leaflet for head teachers in the neighbourhoods around a hospital, inviting "
+            "pupils to open days about apprenticeships."
+        ),
+        "pillars": ["workforce"], "tags": ["apprenticeships", "schools", "outreach"],
+        "url": "https://www.leedsth.nhs.uk/",
+    },
+]
+
+
+def seed_resources(*, coordinator, lead, pillars: dict, now) -> int:
+    """The example resources that are missing: ten published across kinds, and one suggestion
+    waiting for the demo lead."""
+    from datetime import date
+
+    added = 0
+    for example in RESOURCES:
+        slug = slugify(example["title"])
+        if Resource.objects.filter(slug=slug).exists():
+            continue
+        organisation = _organisation(example["ods"], coordinator)
+        author = _author(organisation)
+        status = example.get("status", S.PUBLISHED)
+        submitted = now - timedelta(days=example["days_ago"] + 1)
+        decided = now - timedelta(days=example["days_ago"])
+        resource = Resource.objects.create(
+            organisation=organisation, slug=slug, kind=example["kind"], title=example["title"],
+            summary=example["summary"], url=example["url"], partner_name=example.get("partner", ""),
+            date=date.fromisoformat(example["date"]) if example["date"] else None,
+            status=status, suggested_by=author, submitted_at=submitted,
+            published_at=decided if status == S.PUBLISHED else None,
+        )
+        resource.pillars.set([pillars[s] for s in example["pillars"] if s in pillars])
+        resource.tags.set(example["tags"])
+        moderator = lead if organisation.region.code == "Y63" else coordinator
+        steps = [("suggested", "", S.DRAFT, author, submitted, ""),
+                 ("submitted", S.DRAFT, S.SUBMITTED, author, submitted, "")]
+        if status == S.PUBLISHED:
+            steps.append(("published", S.SUBMITTED, S.PUBLISHED, moderator, decided, ""))
+        Transition.objects.bulk_create(
+            Transition(resource=resource, action=a, from_status=f, to_status=t, by=by, at=at, comment=c)
+            for a, f, t, by, at, c in steps
+        )
+        added += 1
+    return added
 
 
 # --- Synthetic case studies for benchmarks -----------------------------------------------------

@@ -11,10 +11,11 @@ import posixpath
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.personal_data import addresses_of, rows
 
-from .models import Attachment, CaseStudy, Revision, Transition
+from .models import Attachment, CaseStudy, Resource, Revision, Transition
 
 GOES = [
     "your name and email address as the contact for a case study",
@@ -23,6 +24,7 @@ STAYS = [
     "case studies you wrote stay with your organisation, and no longer name you",
     "files you uploaded to a case study stay with it",
     "moderation decisions you made stay on the case study's history, without your name",
+    _("resources you suggested stay in the library with your organisation, and no longer name you"),
 ]
 
 
@@ -59,9 +61,13 @@ def export(user) -> dict[str, Any]:
         "case_study_files_you_uploaded": rows(
             user, Attachment.objects.filter(uploaded_by=user).select_related("case_study"), exclude=["file"]
         ),
+        "resources_you_suggested": rows(
+            user, Resource.objects.filter(suggested_by=user).select_related(*organisation).order_by("created_at"),
+            exclude=["file"],
+        ),
         "case_study_steps_you_took": rows(
             user,
-            Transition.objects.filter(by=user).select_related("case_study", "revision").order_by("at", "pk"),
+            Transition.objects.filter(by=user).select_related("case_study", "revision", "resource").order_by("at", "pk"),
         ),
     }
 
@@ -72,6 +78,9 @@ def files(user) -> list[tuple[str, Any]]:
         # A name inside the download that cannot climb out of its folder.
         original = posixpath.basename((attachment.original_name or "").replace("\\", "/"))
         found.append((f"{attachment.pk}-{original or posixpath.basename(attachment.file.name)}", attachment.file))
+    for resource in Resource.objects.filter(suggested_by=user).exclude(file=""):
+        original = posixpath.basename((resource.original_name or "").replace("\\", "/"))
+        found.append((f"resource-{resource.pk}-{original or posixpath.basename(resource.file.name)}", resource.file))
     return found
 
 
@@ -83,4 +92,5 @@ def erase(user) -> None:
         revision.save(update_fields=["content"])
     Revision.objects.filter(created_by=user).update(created_by=None)
     Attachment.objects.filter(uploaded_by=user).update(uploaded_by=None)
+    Resource.objects.filter(suggested_by=user).update(suggested_by=None)
     Transition.objects.filter(by=user).update(by=None)

@@ -202,7 +202,8 @@ def test_a_pillar_feed(client, org):
 
 def test_the_moderation_queue(client, org):
     client.force_login(lead_of("Y63"))
-    expected = [*SIGNED_IN, ROLES, "submitted case studies awaiting them", "submitted revisions awaiting them"]
+    expected = [*SIGNED_IN, ROLES, "submitted case studies awaiting them", "submitted revisions awaiting them",
+                "submitted resources awaiting them"]
 
     def add(n):
         for _ in range(n):
