@@ -1,5 +1,6 @@
 import pytest
 from django.core import mail
+from django.utils import translation
 
 from tests.anchors.factories import OrganisationFactory, member_of
 from tests.casestudies.factories import PublishedCaseStudyFactory
@@ -34,3 +35,11 @@ def sent(django_capture_on_commit_callbacks):
 
     mail.outbox.clear()
     return run
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """A request to a /cy/ page leaves Welsh active in the thread: start and end in English."""
+    translation.activate("en-gb")
+    yield
+    translation.activate("en-gb")

@@ -304,3 +304,21 @@ def test_the_contact_s_download_names_their_opt_outs(case_study):
     from accounts.services import personal_data_document
 
     assert personal_data_document(contact)["questions_stopped_for_your_address"][0]["case_study"] == "every case study"
+
+
+# --- Language ----------------------------------------------------------------------------------
+
+
+def test_the_email_is_in_the_contact_s_language_when_they_have_an_account(case_study, asker, sent):
+    UserFactory(email=CONTACT, language="cy")
+    sent(lambda: services.question_ask(case_study=case_study, message="Hi", by=asker))
+    (email,) = mail.outbox
+    # The site's links in it open the Welsh pages (the words follow the compiled catalogue).
+    assert "/cy/questions/stop/" in email.body and "/cy/case-studies/" in email.body
+
+
+def test_the_email_is_in_english_for_a_contact_without_an_account(client, case_study, asker, sent):
+    client.force_login(asker)
+    sent(lambda: client.post("/cy" + ask_url(case_study), {"message": "Hi"}))  # asked from a Welsh page
+    (email,) = mail.outbox
+    assert "/cy/" not in email.body and "Someone on the Anchors Learning Network" in email.body
