@@ -17,7 +17,6 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 import sitecache
-
 from anchors.models import Organisation, is_member_of
 from evidence.models import StandardMeasure
 

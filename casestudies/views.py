@@ -33,7 +33,16 @@ from . import services
 from .caching import detail_queryset, facet_summary, public_case_study
 from .diff import text_change
 from .forms import AttachmentForm, CaseStudyForm, DecisionForm, MeasureFormSet, initial_from_content
-from .models import CONTENT_FIELDS, SECTIONS, Attachment, CaseStudy, Partner, Resource, Revision, Transition
+from .models import (
+    CONTENT_FIELDS,
+    SECTIONS,
+    Attachment,
+    CaseStudy,
+    Partner,
+    Resource,
+    Revision,
+    Transition,
+)
 from .search import Filters, search
 
 NAV = {"nav": "case-studies"}

@@ -16,7 +16,14 @@ from accounts import demo as accounts_demo
 from anchors import demo as anchors_demo
 from casestudies import demo, moderation, personal_data, services
 from casestudies.models import Resource, Transition
-from tests.anchors.factories import OrganisationFactory, coordinator, lead_of, member_of, pending, pillar
+from tests.anchors.factories import (
+    OrganisationFactory,
+    coordinator,
+    lead_of,
+    member_of,
+    pending,
+    pillar,
+)
 from tests.factories import ResourceFactory, UserFactory
 
 from .factories import SubmittedCaseStudyFactory
