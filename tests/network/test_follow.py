@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -12,8 +15,9 @@ from taggit.models import Tag
 
 from anchors.services import InvalidState, NotAllowed
 from casestudies.models import Resource
-from network import services
-from network.models import Follow, SavedItem
+from network import digests, services
+from network.models import Delivery, Digest, Follow, SavedItem
+from network.selectors import personal_items_for
 from tests.anchors.factories import OrganisationFactory, member_of, pending, pillar, region
 from tests.casestudies.factories import CaseStudyFactory, PublishedCaseStudyFactory
 
@@ -298,3 +302,72 @@ def test_saved_runs_the_same_queries_for_1_and_50_items(client, member, org):
     count(client, reverse("network:saved"), expected)
     add(24)  # 50 saved items: two full pages' worth, the first page shown
     count(client, reverse("network:saved"), expected)
+
+
+# --- Digests ------------------------------------------------------------------------------------
+
+
+MONDAY_8AM = datetime.datetime(2027, 3, 29, 7, 0, tzinfo=datetime.UTC)  # 08:00 in London
+
+
+def test_the_personal_digest_brings_what_they_follow():
+    """A person with no groups or chosen pillars: only what they follow makes their digest."""
+    home = OrganisationFactory(region=region("Y63"))
+    person = member_of(home)
+    followed = OrganisationFactory(region=region("Y56"))
+    tag = Tag.objects.create(name="anchor charter", slug="anchor-charter")
+    elsewhere = OrganisationFactory(region=region("Y59"))
+    with time_machine.travel(MONDAY_8AM - datetime.timedelta(days=2), tick=False):
+        from_followed = PublishedCaseStudyFactory(organisation=followed, pillars=[])
+        partner_resource = published_resource(elsewhere, pillars=[], partner_organisation=followed)
+        tagged_resource = published_resource(elsewhere, pillars=[], tags=[tag])
+        not_followed = published_resource(elsewhere, pillars=[])
+    assert personal_items_for([person.pk], now=MONDAY_8AM) == {}  # nothing new for them: no email
+    services.follow_add(thing=followed, by=person)
+    services.follow_add(thing=tag, by=person)
+    chosen = personal_items_for([person.pk], now=MONDAY_8AM)[person.pk]
+    assert chosen["case_studies"] == [from_followed.pk]
+    assert set(chosen["resources"]) == {partner_resource.pk, tagged_resource.pk}
+    assert not_followed.pk not in chosen["resources"]
+
+
+def test_a_digest_shows_each_resource_with_its_kind_and_link(settings):
+    settings.SITE_URL = "https://anchors.example"
+    person = member_of(OrganisationFactory())
+    resource = published_resource(OrganisationFactory())
+    digest = Digest.objects.create(kind=Digest.Kind.COORDINATOR, subject="News", introduction="Hello.")
+    digest.resources.add(resource)
+    context = digests.digest_context(
+        digest=digest, recipient=person, case_studies=[], resources=digests.coordinator_resources(digest)
+    )
+    _subject, text, html = digests.render_digest(context)
+    link = f"https://anchors.example{resource.get_absolute_url()}"
+    for part in (text, html):
+        assert resource.title in part and "Toolkit" in part and link in part
+
+
+def test_the_personal_email_renders_chosen_resources():
+    person = member_of(OrganisationFactory())
+    resource = published_resource(OrganisationFactory())
+    run = Digest.objects.create(kind=Digest.Kind.PERSONAL, subject="Yours", send_at=MONDAY_8AM)
+    row = Delivery.objects.create(
+        digest=run, recipient=person, status=Delivery.Status.SENDING,
+        items={"case_studies": [], "resources": [resource.pk], "threads": [], "events": []},
+    )
+    [(_pk, message)] = digests.build_messages([row.pk])
+    assert resource.title in message.body and "Toolkit" in message.body
+
+
+def test_coordinators_are_offered_new_resources(client):
+    from tests.anchors.factories import coordinator
+
+    boss = coordinator()
+    resource = published_resource(OrganisationFactory())
+    client.force_login(boss)
+    page = client.get(reverse("network:digest_new")).content.decode()
+    assert resource.title in page
+    response = client.post(reverse("network:digest_new"), {
+        "subject": "News", "introduction": "Hello.", "audience": "everyone", "resources": [resource.pk],
+    })
+    assert response.status_code == 302
+    assert list(Digest.objects.get().resources.all()) == [resource]
