@@ -1,4 +1,15 @@
-"""Finding published case studies: filters, full-text search, facet counts and related ones.
+"""Finding published case studies and resources: filters, full-text search, facet counts.
+
+One search covers both. Each keeps its own index (case studies: the generated search column;
+resources: a GIN expression index on PostgreSQL, an FTS5 table on SQLite, both made by migration
+0007_resource_search); one UNION query fetches the newest matches of both, so a page that finds
+no resource costs what it cost before resources existed. The "Kind" facet (case study, toolkit,
+guide, template, report, event recording) decides which of the two is searched at all.
+
+Region and organisation type describe the organisation that MADE a thing: a case study's
+organisation; a resource's partner organisation when one on the network made it, else its own
+organisation. A resource made by a partner named only (not on the network) has no region and no
+type: it is counted in neither facet and found only while no region or type is chosen.
 
 Costs are bounded so that pages stay fast at 100,000 case studies:
 - the search vector is a stored generated column behind a GIN index (see fields.py); on SQLite
@@ -24,8 +35,10 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
     BooleanField,
+    CharField,
     Count,
     F,
+    FloatField,
     Q,
     QuerySet,
     TextField,
@@ -34,16 +47,21 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag, TaggedItem
 
 from anchors.models import Organisation, Pillar
 
 from .fields import SEARCH_CONFIG
-from .models import CaseStudy
+from .models import CaseStudy, Resource
 
 PAGE_SIZE = 20
 COUNT_CAP = 1000
 TOP_TAGS = 15
+
+# The "Kind" facet's values: case studies, then each kind of resource.
+CASE_STUDY = "case_study"
+KIND_LABELS = ((CASE_STUDY, _("Case study")), *Resource.Kind.choices)
 
 
 def is_postgres() -> bool:
@@ -68,6 +86,7 @@ class Filters:
     regions: list[str] = field(default_factory=list)
     types: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
     sort: str = "newest"
     sort_chosen: str = ""
 
@@ -83,41 +102,99 @@ class Filters:
             regions=params.getlist("region")[:10],
             types=params.getlist("type")[:10],
             tags=params.getlist("tag")[:10],
+            kinds=params.getlist("kind")[:10],
             sort=sort,
             sort_chosen="newest" if params.get("sort") == "newest" else "relevance",
         )
 
     @property
     def is_empty(self) -> bool:
-        return not (self.q or self.pillars or self.regions or self.types or self.tags)
+        return not (self.q or self.pillars or self.regions or self.types or self.tags or self.kinds)
+
+    @property
+    def wants_case_studies(self) -> bool:
+        return not self.kinds or CASE_STUDY in self.kinds
+
+    @property
+    def resource_kinds(self) -> list[str] | None:
+        """The kinds of resource asked for: None for every kind, [] for none."""
+        if not self.kinds:
+            return None
+        return [kind for kind in self.kinds if kind in Resource.Kind.values]
 
 
-def _tags_filter(slugs: list[str]) -> Q:
+@dataclass
+class Chosen:
+    """The filters' pillars, tags and organisations as ids, looked up once for both searches."""
+
+    pillar_ids: list[int] | None = None
+    tag_ids: list[int] | None = None
+    organisation_ids: list[int] | None = None
+
+    @classmethod
+    def from_filters(cls, filters: Filters) -> Chosen:
+        chosen = cls()
+        if filters.pillars:
+            # Ids resolved first so the planner sees plain integers and picks a hash semi-join.
+            chosen.pillar_ids = list(Pillar.objects.filter(slug__in=filters.pillars).values_list("pk", flat=True))
+        if filters.tags:
+            chosen.tag_ids = list(Tag.objects.filter(slug__in=filters.tags).values_list("pk", flat=True))
+        if filters.regions or filters.types:
+            organisations = Organisation.objects.all()
+            if filters.regions:
+                organisations = organisations.filter(region__code__in=filters.regions)
+            if filters.types:
+                organisations = organisations.filter(type__in=filters.types)
+            chosen.organisation_ids = list(organisations.values_list("pk", flat=True))
+        return chosen
+
+
+def _tagged(model, tag_ids: list[int]) -> Q:
     return Q(pk__in=TaggedItem.objects.filter(
-        content_type_id=_case_study_content_type_id(),
-        tag_id__in=list(Tag.objects.filter(slug__in=slugs).values_list("pk", flat=True)),
+        content_type_id=_content_type_id(model), tag_id__in=tag_ids,
     ).values("object_id"))
 
 
-def _pillars_filter(slugs: list[str]) -> Q:
-    # Ids resolved first so the planner sees plain integers and picks a hash semi-join.
-    pillar_ids = list(Pillar.objects.filter(slug__in=slugs).values_list("pk", flat=True))
-    return Q(pk__in=CaseStudy.pillars.through.objects.filter(pillar_id__in=pillar_ids).values("casestudy_id"))
+def _in_pillars(model, pillar_ids: list[int]) -> Q:
+    through = model.pillars.through
+    column = model.pillars.field.m2m_field_name() + "_id"
+    return Q(pk__in=through.objects.filter(pillar_id__in=pillar_ids).values(column))
 
 
-def _text_filter(q: str) -> tuple[Q, SearchQuery | TextMatch]:
+def _text_filter(q: str, model=CaseStudy) -> tuple[Q, SearchQuery | TextMatch]:
     if is_postgres():
         query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
+        if model is Resource:
+            found = RawSQL(f"({RESOURCE_DOCUMENT}) @@ websearch_to_tsquery(%s::regconfig, %s)",  # noqa: S611
+                           (SEARCH_CONFIG, q), output_field=BooleanField())
+            return Q(found), query
         return Q(search_vector=query), query
     match = TextMatch.from_websearch(q)
+    found = FTS_FOUND.format(table=FTS_TABLES[model])
     # The index is searched in a sub-select, so every other filter still applies to the hits.
     conditions = []
     if match.wanted:
-        conditions.append(Q(pk__in=RawSQL(FTS_FOUND, (match.wanted,))))  # noqa: S611 (fixed SQL)
+        conditions.append(Q(pk__in=RawSQL(found, (match.wanted,))))  # noqa: S611 (fixed SQL)
     for unwanted in match.excluding:
-        conditions.append(~Q(pk__in=RawSQL(FTS_FOUND, (unwanted,))))  # noqa: S611 (fixed SQL)
+        conditions.append(~Q(pk__in=RawSQL(found, (unwanted,))))  # noqa: S611 (fixed SQL)
     # No words left (only stop words or punctuation): nothing matches, as on PostgreSQL.
     return reduce(operator.or_, conditions, Q(pk__in=[])), match
+
+
+# --- PostgreSQL: the resources' search document ------------------------------------------------
+
+# Resources have no stored search column: migration 0007_resource_search puts a GIN index on this
+# expression, and every query repeats it exactly so that the planner uses the index. Title is
+# weighted A and summary B, as for case studies, so ranks of both compare.
+RESOURCE_DOCUMENT = (
+    "setweight(to_tsvector('english'::regconfig, coalesce(casestudies_resource.title, '')), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, coalesce(casestudies_resource.summary, '')), 'B')"
+)
+RESOURCE_RANK = f"ts_rank({RESOURCE_DOCUMENT}, websearch_to_tsquery(%s::regconfig, %s))"
+RESOURCE_HEADLINE = (
+    "ts_headline(%s::regconfig, casestudies_resource.summary, websearch_to_tsquery(%s::regconfig, %s), "
+    "'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2')"
+)
 
 
 # --- SQLite: FTS5 --------------------------------------------------------------------------------
@@ -125,17 +202,29 @@ def _text_filter(q: str) -> tuple[Q, SearchQuery | TextMatch]:
 # casestudies_casestudy_fts is the external-content FTS5 table that migration 0004_sqlite_fts
 # creates and its triggers keep in step with casestudies_casestudy (SQLite only). The words to
 # match always travel as a parameter.
-FTS_FOUND = "SELECT rowid FROM casestudies_casestudy_fts WHERE casestudies_casestudy_fts MATCH %s"
+FTS_FOUND = "SELECT rowid FROM {table} WHERE {table} MATCH %s"
+# casestudies_resource_fts (migration 0007_resource_search) indexes resources' title and summary
+# the same way.
+FTS_TABLES = {CaseStudy: "casestudies_casestudy_fts", Resource: "casestudies_resource_fts"}
 # bm25() weights in the index's column order (title, summary, the five sections), in the
 # proportions PostgreSQL's ts_rank gives weights A, B and C (1.0, 0.4, 0.2).
 FTS_SCORES = (
     "SELECT rowid, bm25(casestudies_casestudy_fts, 10.0, 4.0, 2.0, 2.0, 2.0, 2.0, 2.0) "
     "FROM casestudies_casestudy_fts WHERE casestudies_casestudy_fts MATCH %s AND rowid BETWEEN %s AND %s"
 )
+RESOURCE_FTS_SCORES = (
+    "SELECT rowid, bm25(casestudies_resource_fts, 10.0, 4.0) "
+    "FROM casestudies_resource_fts WHERE casestudies_resource_fts MATCH %s AND rowid BETWEEN %s AND %s"
+)
 FTS_SNIPPET = (
     "SELECT snippet(casestudies_casestudy_fts, -1, '<mark>', '</mark>', '…', 32) "
     "FROM casestudies_casestudy_fts WHERE casestudies_casestudy_fts MATCH %s "
     "AND casestudies_casestudy_fts.rowid = casestudies_casestudy.id"
+)
+RESOURCE_FTS_SNIPPET = (
+    "SELECT snippet(casestudies_resource_fts, -1, '<mark>', '</mark>', '…', 32) "
+    "FROM casestudies_resource_fts WHERE casestudies_resource_fts MATCH %s "
+    "AND casestudies_resource_fts.rowid = casestudies_resource.id"
 )
 # Snippets come from the columns the PostgreSQL headline reads.
 FTS_SNIPPET_COLUMNS = "{summary context approach outcomes}"
@@ -212,24 +301,48 @@ def _alternatives(q: str) -> list[list[tuple[bool, str]]]:
     return [alternative for alternative in alternatives if alternative]
 
 
-def filtered(filters: Filters) -> tuple[QuerySet, SearchQuery | TextMatch | None]:
+def filtered(filters: Filters, chosen: Chosen | None = None) -> tuple[QuerySet, SearchQuery | TextMatch | None]:
+    """Published case studies matching the filters (the kind aside), and the text query."""
+    chosen = chosen or Chosen.from_filters(filters)
     qs = CaseStudy.objects.published()
-    if filters.pillars:
-        qs = qs.filter(_pillars_filter(filters.pillars))
-    if filters.tags:
-        qs = qs.filter(_tags_filter(filters.tags))
-    if filters.regions or filters.types:
-        organisations = Organisation.objects.all()
-        if filters.regions:
-            organisations = organisations.filter(region__code__in=filters.regions)
-        if filters.types:
-            organisations = organisations.filter(type__in=filters.types)
-        qs = qs.filter(organisation_id__in=list(organisations.values_list("pk", flat=True)))
+    if chosen.pillar_ids is not None:
+        qs = qs.filter(_in_pillars(CaseStudy, chosen.pillar_ids))
+    if chosen.tag_ids is not None:
+        qs = qs.filter(_tagged(CaseStudy, chosen.tag_ids))
+    if chosen.organisation_ids is not None:
+        qs = qs.filter(organisation_id__in=chosen.organisation_ids)
     query = None
     if filters.q:
         condition, query = _text_filter(filters.q)
         qs = qs.filter(condition)
     return qs, query
+
+
+def made_by_one_of(organisation_ids: list[int]) -> Q:
+    """Resources made by one of these organisations: the partner organisation that made it, or
+    its own organisation when no partner is named. A partner named only matches none."""
+    return Q(partner_name="") & (
+        Q(partner_organisation_id__in=organisation_ids)
+        | Q(partner_organisation__isnull=True, organisation_id__in=organisation_ids)
+    )
+
+
+def filtered_resources(filters: Filters, chosen: Chosen | None = None) -> QuerySet:
+    """Published resources matching the filters, of the kinds asked for."""
+    chosen = chosen or Chosen.from_filters(filters)
+    qs = Resource.objects.published()
+    if filters.resource_kinds is not None:
+        qs = qs.filter(kind__in=filters.resource_kinds)
+    if chosen.pillar_ids is not None:
+        qs = qs.filter(_in_pillars(Resource, chosen.pillar_ids))
+    if chosen.tag_ids is not None:
+        qs = qs.filter(_tagged(Resource, chosen.tag_ids))
+    if chosen.organisation_ids is not None:
+        qs = qs.filter(made_by_one_of(chosen.organisation_ids))
+    if filters.q:
+        condition, _query = _text_filter(filters.q, Resource)
+        qs = qs.filter(condition)
+    return qs
 
 
 class KnownCountPaginator(Paginator):
@@ -247,48 +360,120 @@ class KnownCountPaginator(Paginator):
 @dataclass
 class Results:
     page: object
-    case_studies: list
+    items: list  # case studies and resources in order, each with .result_kind and .kind_label
     facets: dict
     filters: Filters
     capped: bool
+    total_by_kind: dict = field(default_factory=dict)
+
+    @property
+    def case_studies(self) -> list:
+        return [item for item in self.items if item.result_kind == CASE_STUDY]
+
+    @property
+    def resources(self) -> list:
+        return [item for item in self.items if item.result_kind != CASE_STUDY]
+
+    @property
+    def only_case_studies(self) -> bool:
+        return not any(n for kind, n in self.total_by_kind.items() if kind != CASE_STUDY)
+
+
+def _newest(filters: Filters, chosen: Chosen) -> tuple[QuerySet | None, SearchQuery | TextMatch | None]:
+    """(kind, id, published_at) of every match of either sort, newest first: ONE query, a UNION
+    of the two tables, each read newest first off its (status, published_at) index. Only the
+    sorts the Kind filter asks for are read at all."""
+    parts, query = [], None
+    if filters.wants_case_studies:
+        case_studies, query = filtered(filters, chosen)
+        parts.append(case_studies.order_by().annotate(
+            result_kind=Value(CASE_STUDY, output_field=CharField())
+        ).values_list("result_kind", "id", "published_at"))
+    if filters.resource_kinds != []:
+        resources = filtered_resources(filters, chosen)
+        parts.append(resources.order_by().annotate(result_kind=F("kind")).values_list("result_kind", "id", "published_at"))
+    if not parts:
+        return None, query
+    newest = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return newest.order_by("-published_at", "-id"), query
 
 
 def search(filters: Filters, page_number) -> Results:
     """One page of results with facet counts, in a fixed number of queries.
 
-    Unfiltered: the page comes straight off the (status, published_at) index and the total and
-    facet counts from the cached summary. Filtered or searched: one query fetches the ids of the
-    newest COUNT_CAP + 1 matches; the count, the relevance ranking, the page and the facet
+    Unfiltered: the page comes straight off the (status, published_at) indexes and the total and
+    facet counts from the cached summary. Filtered or searched: one query fetches the newest
+    COUNT_CAP + 1 matches of both sorts; the count, the relevance ranking, the page and the facet
     counts all work from that bounded list, so a common word costs no more than a rare one."""
-    qs, query = filtered(filters)
-    newest_first = qs.order_by("-published_at", "-pk")
+    chosen = Chosen.from_filters(filters)
+    newest, query = _newest(filters, chosen)
     if filters.is_empty:
-        summary = facet_summary()
-        paginator = KnownCountPaginator(newest_first.values_list("pk", flat=True), PAGE_SIZE, count=summary["total"])
+        summary = combined_summary()
+        paginator = KnownCountPaginator(newest, PAGE_SIZE, count=summary["total"])
         capped = False
         counts = summary
     else:
-        hits = list(newest_first.values_list("pk", flat=True)[: COUNT_CAP + 1])
+        hits = [] if newest is None else [(kind, pk) for kind, pk, _at in newest[: COUNT_CAP + 1]]
         capped = len(hits) > COUNT_CAP
         hits = hits[:COUNT_CAP]
+        case_study_ids = [pk for kind, pk in hits if kind == CASE_STUDY]
+        resource_ids = [pk for kind, pk in hits if kind != CASE_STUDY]
         order = hits
         if filters.q and filters.sort == "relevance":
-            order = list(_by_relevance(hits, query, filters.q))
+            scores = {
+                CASE_STUDY: _scores(case_study_ids, query) if case_study_ids else {},
+                "resource": _resource_scores(resource_ids, filters.q) if resource_ids else {},
+            }
+            # sorted() is stable: equal scores stay newest first.
+            order = sorted(hits, key=lambda hit: -scores[CASE_STUDY if hit[0] == CASE_STUDY else "resource"].get(hit[1], 0.0))
         paginator = Paginator(order, PAGE_SIZE)
-        counts = _count_facets(hits)
+        # Each sort is counted only when some of it matched: nothing to count, no query.
+        counts = _empty_counts()
+        if case_study_ids:
+            counts = _count_facets(case_study_ids)
+        if resource_ids:
+            counts = _add_counts(counts, resource_counts(resource_ids))
+        counts["kinds"] = {}
+        for kind, _pk in hits:
+            counts["kinds"][kind] = counts["kinds"].get(kind, 0) + 1
     page = paginator.get_page(page_number)
-    ids = list(page.object_list)
-    rows = CaseStudy.objects.filter(pk__in=ids).for_cards()
-    if query is not None:
-        rows = rows.annotate(snippet=_snippet(query))
-    by_id = {cs.pk: cs for cs in rows}
+    on_page = [(row[0], row[1]) for row in page.object_list]
+    items = _cards(on_page, filters.q, query)
     return Results(
         page=page,
-        case_studies=[by_id[pk] for pk in ids if pk in by_id],
+        items=items,
         facets=_label_facets(filters, counts),
         filters=filters,
         capped=capped,
+        total_by_kind=counts["kinds"],
     )
+
+
+def _cards(on_page: list[tuple[str, int]], q: str, query) -> list:
+    """The page's case studies and resources, in the page's order, each labelled with its kind:
+    one query for each sort shown (and its pillars), none for a sort not on the page."""
+    labels = dict(KIND_LABELS)
+    case_study_ids = [pk for kind, pk in on_page if kind == CASE_STUDY]
+    resource_ids = [pk for kind, pk in on_page if kind != CASE_STUDY]
+    found = {}
+    if case_study_ids:
+        rows = CaseStudy.objects.filter(pk__in=case_study_ids).for_cards()
+        if query is not None:
+            rows = rows.annotate(snippet=_snippet(query))
+        found |= {(CASE_STUDY, row.pk): row for row in rows}
+    if resource_ids:
+        rows = Resource.objects.filter(pk__in=resource_ids).for_cards()
+        if q:
+            rows = rows.annotate(snippet=_resource_snippet(q, query))
+        found |= {(row.kind, row.pk): row for row in rows}
+    items = []
+    for key in on_page:
+        if key in found:
+            item = found[key]
+            item.result_kind = key[0]
+            item.kind_label = labels.get(key[0], key[0])
+            items.append(item)
+    return items
 
 
 def _among(qs: QuerySet, column: str, ids: list[int] | QuerySet) -> QuerySet:
@@ -301,28 +486,36 @@ def _among(qs: QuerySet, column: str, ids: list[int] | QuerySet) -> QuerySet:
     return qs.filter(**{f"{column}__in": ids})
 
 
-def _by_relevance(hits: list[int], query: SearchQuery | TextMatch, q: str):
-    """Order the bounded list of matches by relevance (title > summary > sections)."""
+def _scores(hits: list[int], query: SearchQuery | TextMatch) -> dict[int, float]:
+    """Relevance of each case study among the matches (title > summary > sections), higher is
+    better."""
     if isinstance(query, TextMatch):
-        return _by_bm25(hits, query)
+        return _bm25(hits, query, FTS_SCORES)
     candidates = _among(CaseStudy.objects.all(), "id", hits)
-    ranked = candidates.annotate(rank=SearchRank(F("search_vector"), query))
-    return ranked.order_by("-rank", "-published_at", "-pk").values_list("pk", flat=True)
+    return dict(candidates.annotate(rank=SearchRank(F("search_vector"), query)).values_list("pk", "rank"))
 
 
-def _by_bm25(hits: list[int], match: TextMatch) -> list[int]:
-    """SQLite: the hits (newest first) reordered by FTS5's bm25 score, best first; those found
-    only by an alternative of -words have no score and come last, newest first.
+def _resource_scores(hits: list[int], q: str) -> dict[int, float]:
+    """Relevance of each resource among the matches (title > summary), on the same scale as
+    case studies' (the same weights; on SQLite each index's own bm25 statistics)."""
+    if not is_postgres():
+        return _bm25(hits, TextMatch.from_websearch(q), RESOURCE_FTS_SCORES)
+    rank = RawSQL(RESOURCE_RANK, (SEARCH_CONFIG, q), output_field=FloatField())  # noqa: S611 (fixed SQL)
+    return dict(_among(Resource.objects.all(), "id", hits).annotate(rank=rank).values_list("pk", "rank"))
+
+
+def _bm25(hits: list[int], match: TextMatch, sql: str) -> dict[int, float]:
+    """SQLite: FTS5's bm25 score of each hit, turned so that higher is better; those found only
+    by an alternative of -words have no score (0, after every scored one).
 
     Scored over the span of the hits' ids, not `rowid IN (...)`: FTS5 would run the search again
     for every id in the list, a second for a common word at 100,000 rows."""
     if not match.wanted or not hits:
-        return hits
+        return {}
     with connection.cursor() as cursor:
-        cursor.execute(FTS_SCORES, (match.wanted, min(hits), max(hits)))
-        scores = dict(cursor.fetchall())
-    # bm25() is negative, lower is better; sorted() is stable, so equal scores stay newest first.
-    return sorted(hits, key=lambda pk: scores.get(pk, 0.0))
+        cursor.execute(sql, (match.wanted, min(hits), max(hits)))
+        # bm25() is negative, lower is better.
+        return {pk: -score for pk, score in cursor.fetchall()}
 
 
 def _snippet(query: SearchQuery | TextMatch):
@@ -346,6 +539,17 @@ def _snippet(query: SearchQuery | TextMatch):
     # study found by its title alone has no snippet and its card shows the summary.
     words = f"{FTS_SNIPPET_COLUMNS} : ({' OR '.join(query.phrases)})"
     return RawSQL(FTS_SNIPPET, (words,), output_field=TextField())  # noqa: S611 (fixed SQL)
+
+
+def _resource_snippet(q: str, query):
+    """The resource's summary with the words found between <mark> tags."""
+    if is_postgres():
+        return RawSQL(RESOURCE_HEADLINE, (SEARCH_CONFIG, SEARCH_CONFIG, q), output_field=TextField())  # noqa: S611
+    match = query if isinstance(query, TextMatch) else TextMatch.from_websearch(q)
+    if not match.phrases:
+        return Value("", output_field=TextField())
+    words = f"{{summary}} : ({' OR '.join(match.phrases)})"
+    return RawSQL(RESOURCE_FTS_SNIPPET, (words,), output_field=TextField())  # noqa: S611 (fixed SQL)
 
 
 # --- Facets ------------------------------------------------------------------------------------
@@ -419,10 +623,39 @@ def _count_facets_in_one_query(ids: list[int]) -> dict:
     return counts
 
 
-def _case_study_content_type_id() -> int:
+def _content_type_id(model) -> int:
     from django.contrib.contenttypes.models import ContentType
 
-    return ContentType.objects.get_for_model(CaseStudy).pk  # cached by Django after the first call
+    return ContentType.objects.get_for_model(model).pk  # cached by Django after the first call
+
+
+def _case_study_content_type_id() -> int:
+    return _content_type_id(CaseStudy)
+
+
+def resource_counts(ids: list[int]) -> dict:
+    """Counts per kind, pillar, region, organisation type and tag among these resources."""
+    from .caching import resource_counts as count
+
+    return count(ids)
+
+
+def _empty_counts() -> dict:
+    return {"pillars": {}, "regions": {}, "types": {}, "tags": [], "kinds": {}}
+
+
+def _add_counts(first: dict, second: dict) -> dict:
+    """Two sets of facet counts added up (the tags: the TOP_TAGS most used of both)."""
+    added = {}
+    for facet in ("pillars", "regions", "types"):
+        added[facet] = dict(first[facet])
+        for key, n in second[facet].items():
+            added[facet][key] = added[facet].get(key, 0) + n
+    tags = dict(first["tags"])
+    for pk, n in second["tags"]:
+        tags[pk] = tags.get(pk, 0) + n
+    added["tags"] = sorted(tags.items(), key=lambda item: (-item[1], item[0]))[:TOP_TAGS]
+    return added
 
 
 def facet_summary() -> dict:
@@ -431,6 +664,16 @@ def facet_summary() -> dict:
     from .caching import facet_summary as cached_summary
 
     return cached_summary()[0]
+
+
+def combined_summary() -> dict:
+    """The facet summary of case studies and resources together, with counts per kind."""
+    summary = facet_summary()
+    resources = summary["resources"]
+    counts = _add_counts(summary, resources)
+    counts["kinds"] = {CASE_STUDY: summary["total"], **resources["kinds"]}
+    counts["total"] = summary["total"] + resources["total"]
+    return counts
 
 
 def _label_facets(filters: Filters, counts: dict) -> dict:
@@ -458,4 +701,8 @@ def _label_facets(filters: Filters, counts: dict) -> dict:
         {"value": slug, "label": name, "count": tag_counts.get(pk, 0), "selected": slug in filters.tags}
         for pk, (slug, name) in sorted(shown.items(), key=lambda item: (-tag_counts.get(item[0], 0), item[1][1]))
     ]
-    return {"pillar": pillars, "region": regions, "type": types, "tag": tags}
+    kinds = [
+        {"value": value, "label": label, "count": counts["kinds"].get(value, 0), "selected": value in filters.kinds}
+        for value, label in KIND_LABELS
+    ]
+    return {"kind": kinds, "pillar": pillars, "region": regions, "type": types, "tag": tags}

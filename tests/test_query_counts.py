@@ -97,6 +97,9 @@ FIRST_SUMMARY = [
     "summary: those organisations' regions and types",
     "summary: pillar counts",
     "summary: tag counts",
+    # Resources are searched with case studies (issue 12): their counts per kind, region, type,
+    # pillar and tag in one more query, in the same worker-built summary.
+    "summary: resources' counts per kind, region, type, pillar and tag (one query)",
 ]
 CARDS = [
     "the page's cards, with organisation and region joined",
@@ -104,7 +107,7 @@ CARDS = [
 ]
 # Names for pillars, regions and tags, cached with the content version: once per change.
 LABELS = ["labels: pillars", "labels: regions", "labels: tags"]
-LIST = [*FIRST_SUMMARY, "the newest page of published ids", *CARDS, *LABELS]
+LIST = [*FIRST_SUMMARY, "the newest page of published case studies and resources (one UNION)", *CARDS, *LABELS]
 
 
 def facet_counts() -> list[str]:
@@ -188,7 +191,11 @@ def test_the_case_study_page_for_a_member(client, org):
     at_1_and_50(client, reverse("casestudies:detail", args=["shown"]), expected, add)
 
 
-FEED = ["the 30 newest published case studies, with organisation joined"]
+FEED = [
+    "the 30 newest published case studies, with organisation joined",
+    # Resources appear in the feeds too (issue 12), merged by publication time.
+    "the 30 newest published resources, with their organisations joined",
+]
 
 
 def test_the_feed(client, org):
