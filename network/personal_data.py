@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from accounts.personal_data import row, rows
 
 from .models import (
@@ -15,10 +17,12 @@ from .models import (
     DigestedItem,
     DigestPreference,
     Event,
+    Follow,
     Group,
     GroupMembership,
     Post,
     PostReport,
+    SavedItem,
     Thread,
 )
 
@@ -27,6 +31,10 @@ GOES = [
     "(it is cancelled)",
     "your choices about digest emails, the record of the digests we sent you, and any digest "
     "waiting to be sent to you",
+    gettext_lazy(
+        "the organisations, pillars, regions and tags you follow, and the case studies and resources "
+        "you saved"
+    ),
 ]
 STAYS = [
     "your posts and the discussions you started stay in their groups, shown as written by "
@@ -72,6 +80,19 @@ def export(user) -> dict[str, Any]:
             for digest in Digest.objects.filter(created_by=user)
         ],
         "digest_email_choices": digest_choices,
+        "things_you_follow": [
+            {"kind": follow.kind, "name": follow.thing.name, "since": follow.created_at}
+            for follow in Follow.objects.filter(user=user).select_related("organisation", "pillar", "region", "tag")
+        ],
+        "items_you_saved": [
+            {
+                "kind": saved.kind,
+                "title": saved.item.title,
+                "url": saved.item.get_absolute_url(),
+                "saved_at": saved.created_at,
+            }
+            for saved in SavedItem.objects.filter(user=user).select_related("case_study", "resource")
+        ],
         "digests_sent_to_you": rows(
             user,
             Delivery.objects.filter(recipient=user).select_related("digest").order_by("pk"),
@@ -86,6 +107,8 @@ def erase(user) -> None:
     DigestedItem.objects.filter(user=user).delete()
     Delivery.objects.filter(recipient=user).delete()
     DigestPreference.objects.filter(user=user).delete()
+    Follow.objects.filter(user=user).delete()
+    SavedItem.objects.filter(user=user).delete()
     Thread.objects.filter(author=user).update(author=None)
     Post.objects.filter(author=user).update(author=None)
     PostReport.objects.filter(reported_by=user).update(reported_by=None)

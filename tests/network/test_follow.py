@@ -371,3 +371,21 @@ def test_coordinators_are_offered_new_resources(client):
     })
     assert response.status_code == 302
     assert list(Digest.objects.get().resources.all()) == [resource]
+
+
+# --- Personal data ------------------------------------------------------------------------------
+
+
+def test_follows_and_saves_are_exported_and_erased(member, org):
+    from network import personal_data
+
+    case_study = PublishedCaseStudyFactory(organisation=org, title="Kept for later")
+    services.follow_add(thing=pillar("workforce"), by=member)
+    services.item_save(item=case_study, by=member)
+    services.item_save(item=published_resource(org), by=member)
+    exported = personal_data.export(member)
+    assert [f["name"] for f in exported["things_you_follow"]] == [pillar("workforce").name]
+    assert {s["kind"] for s in exported["items_you_saved"]} == {"case_study", "resource"}
+    personal_data.erase(member)
+    assert not Follow.objects.filter(user=member).exists()
+    assert not SavedItem.objects.filter(user=member).exists()
