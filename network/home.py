@@ -131,15 +131,27 @@ def _build() -> HomeBlocks:
 # --- The page ----------------------------------------------------------------------------------
 
 
+# A visitor's stored page costs one cache round trip; asking the cache about the event on every
+# request would double that, so each process asks at most this often (an ended event leaves the
+# page within this many seconds).
+CHECK_EVERY = 30.0
+_known = {"checked_at": 0.0, "ends": None}
+
+
 def retire_when_a_listed_event_ends(view):
     """Retire the cached pages on the first request after an event the home page lists has
     ended, so it leaves the list. `cache.delete` answers True in one process only."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        ends = cache.get(FIRST_EVENT_ENDS_KEY)
-        if ends is not None and ends < time.time() and cache.delete(FIRST_EVENT_ENDS_KEY):
-            sitecache.bump_content_version()
+        now = time.time()
+        if now - _known["checked_at"] >= CHECK_EVERY:
+            _known.update(checked_at=now, ends=cache.get(FIRST_EVENT_ENDS_KEY))
+        ends = _known["ends"]
+        if ends is not None and ends < now:
+            _known["ends"] = None
+            if cache.delete(FIRST_EVENT_ENDS_KEY):
+                sitecache.bump_content_version()
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -30,6 +30,12 @@ pytestmark = pytest.mark.django_db
 HOME = reverse("home")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_memory():
+    # What this process last heard about the listed events' end is not carried between tests.
+    home._known.update(checked_at=0.0, ends=None)
+
+
 @pytest.fixture
 def org():
     return OrganisationFactory(region=region("Y63"), name="Northumbria Example Trust")
@@ -255,11 +261,25 @@ def test_a_listed_event_leaves_the_page_once_it_has_ended(client, group):
     Event.objects.filter(pk=event.pk).update(
         starts_at=timezone.now() - timedelta(hours=2), ends_at=timezone.now() - timedelta(hours=1)
     )
-    # The build noted when the event ends; pretend that moment has come.
+    # The build noted when the event ends; pretend that moment has come, and that this process
+    # has not asked the cache about it for a while.
     cache.set(home.FIRST_EVENT_ENDS_KEY, time.time() - 1)
+    home._known["checked_at"] = 0.0
     page, queries = get(client)
     assert "Ends soon" not in page and queries > 0
     assert get(client)[1] == 0  # stored again, and retired only once
+
+
+def test_each_process_asks_the_cache_about_the_event_at_most_every_half_minute(client, group, monkeypatch):
+    event_in(group, "Next week", days=7)
+    get(client)
+    home._known["checked_at"] = 0.0
+    get(client)
+    asked = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key, *a, **kw: asked.append(key) or real_get(key, *a, **kw))
+    get(client)
+    assert home.FIRST_EVENT_ENDS_KEY not in asked
 
 
 def test_the_page_is_kept_while_its_events_are_still_on(client, group):
