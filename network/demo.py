@@ -107,8 +107,12 @@ def seed(stdout=None, options=None) -> None:
         )
 
     _seed_digest(coordinator)
+    _seed_follows(member)
     if stdout is not None:
-        stdout.write("Network: thematic groups, a discussion, an event and a sent digest.")
+        stdout.write(
+            "Network: thematic groups, a discussion, an event, a sent digest, and the demo member's "
+            "follows and saved items."
+        )
 
 
 def _seed_digest(coordinator) -> None:
@@ -155,3 +159,37 @@ def _seed_digest(coordinator) -> None:
             attempts=1,
             last_error="550 5.1.1 Recipient address rejected: mailbox unavailable",
         )
+
+
+def _seed_follows(member) -> None:
+    """The demo member follows a few organisations, pillars and a tag, and has saved a few
+    case studies and resources, so the Following and Saved pages have something to show."""
+    from taggit.models import Tag
+
+    from anchors.models import Organisation
+    from casestudies.models import CaseStudy, Resource
+
+    from .models import Follow, SavedItem
+
+    own = set(member.memberships.values_list("organisation_id", flat=True))
+    publishers = (
+        Organisation.objects.verified()
+        .exclude(pk__in=own)
+        .filter(case_studies__status=CaseStudy.Status.PUBLISHED)
+        .distinct()
+        .order_by("name")[:3]
+    )
+    things = [
+        *({"organisation": organisation} for organisation in publishers),
+        *({"pillar": pillar} for pillar in Pillar.objects.filter(slug__in=["purchasing", "workforce"])),
+        *({"tag": tag} for tag in Tag.objects.order_by("name")[:1]),
+    ]
+    # Only once: what the member has since unfollowed or removed stays that way.
+    if not Follow.objects.filter(user=member).exists():
+        for thing in things:
+            Follow.objects.get_or_create(user=member, **thing)
+    if not SavedItem.objects.filter(user=member).exists():
+        for case_study in CaseStudy.objects.published().order_by("-published_at", "-pk")[:2]:
+            SavedItem.objects.get_or_create(user=member, case_study=case_study)
+        for resource in Resource.objects.published().order_by("-published_at", "-pk")[:1]:
+            SavedItem.objects.get_or_create(user=member, resource=resource)

@@ -389,3 +389,26 @@ def test_follows_and_saves_are_exported_and_erased(member, org):
     personal_data.erase(member)
     assert not Follow.objects.filter(user=member).exists()
     assert not SavedItem.objects.filter(user=member).exists()
+
+
+# --- Demo ---------------------------------------------------------------------------------------
+
+
+def test_the_demo_member_follows_and_has_saved_items(client):
+    from accounts import demo as accounts_demo
+    from anchors import demo as anchors_demo
+    from casestudies import demo as casestudies_demo
+    from network import demo
+
+    accounts_demo.seed()
+    anchors_demo.seed()
+    casestudies_demo.seed()
+    demo.seed()
+    member = accounts_demo.demo_user("member")
+    counts = Follow.objects.filter(user=member).count(), SavedItem.objects.filter(user=member).count()
+    demo.seed()
+    assert counts == (Follow.objects.filter(user=member).count(), SavedItem.objects.filter(user=member).count())
+    assert counts[0] >= 3 and counts[1] >= 2
+    client.force_login(member)
+    assert "Unfollow" in client.get(reverse("network:following")).content.decode()
+    assert ">Remove<" in client.get(reverse("network:saved")).content.decode()
