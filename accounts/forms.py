@@ -1,4 +1,6 @@
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import User
 
@@ -7,13 +9,13 @@ class SignupDetailsForm(forms.Form):
     """The details allauth's sign-up form asks for besides email and password."""
 
     full_name = forms.CharField(
-        label="Full name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label=gettext_lazy("Full name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
     job_title = forms.CharField(
-        label="Job title",
+        label=gettext_lazy("Job title"),
         max_length=150,
         required=False,
-        help_text="For example, Head of Procurement",
+        help_text=gettext_lazy("For example, Head of Procurement"),
         widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
     )
 
@@ -39,18 +41,20 @@ class DeleteAccountForm(forms.Form):
     has an authenticator app, so a session left open cannot be used to delete it."""
 
     password = forms.CharField(
-        label="Your password",
+        label=gettext_lazy("Your password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        error_messages={"required": "Enter your password"},
+        error_messages={"required": gettext_lazy("Enter your password")},
     )
     code = forms.CharField(
-        label="Code from your authenticator app",
-        help_text="The 6-digit code your app shows now. If you do not have your phone, enter one of your recovery codes.",
+        label=gettext_lazy("Code from your authenticator app"),
+        help_text=gettext_lazy(
+            "The 6-digit code your app shows now. If you do not have your phone, enter one of your recovery codes."
+        ),
         max_length=32,
         # No numeric keypad: recovery codes have letters in them.
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false"}),
-        error_messages={"required": "Enter the code from your authenticator app"},
+        error_messages={"required": gettext_lazy("Enter the code from your authenticator app")},
     )
 
     def __init__(self, *args, request, user: User, **kwargs):
@@ -76,14 +80,14 @@ class DeleteAccountForm(forms.Form):
         # Guessing the password here counts against the same limit as signing in.
         if not ratelimit.consume(self.request, action="login_failed", key=f"delete-account-{self.user.pk}"):
             raise forms.ValidationError(
-                "You have entered the wrong details too many times. Wait a few minutes and try again."
+                _("You have entered the wrong details too many times. Wait a few minutes and try again.")
             )
         if not self.user.check_password(cleaned["password"]):
-            self.add_error("password", "The password is not right. Enter the password you sign in with")
+            self.add_error("password", _("The password is not right. Enter the password you sign in with"))
         elif self.needs_code and not self._code_is_valid(cleaned["code"]):
             self.add_error(
                 "code",
-                "The code is not right. Enter the code your authenticator app shows now, or a recovery code",
+                _("The code is not right. Enter the code your authenticator app shows now, or a recovery code"),
             )
         return cleaned
 

@@ -45,23 +45,25 @@ def _resolves(path: str, language: str) -> bool:
     return True
 
 
-def path_in_language(path: str, language: str) -> str:
+def path_in_language(path: str, language: str, *, fallback_home: bool = True) -> str:
     """The same page's path in `language`. A path that exists only in English (the API, the
-    admin) goes to the home page of that language rather than to a page that is not there."""
+    admin) goes to the home page of that language rather than to a page that is not there
+    (or stays as it is, with `fallback_home=False`)."""
     language = supported(language)
     bare = strip_prefix(path)
     if language == settings.LANGUAGE_CODE:
         return bare
     target = f"/{language}{bare}"
     if not _resolves(target, language) and _resolves(bare, settings.LANGUAGE_CODE):
-        return f"/{language}/"
+        return f"/{language}/" if fallback_home else bare
     return target
 
 
 def url_in_language(url: str, language: str) -> str:
-    """A site-relative URL (path and query string) moved to `language`."""
+    """A site-relative URL (path, query string, fragment) moved to `language`."""
+    url, hash_mark, fragment = url.partition("#")
     path, mark, query = url.partition("?")
-    return path_in_language(path, language) + mark + query
+    return path_in_language(path, language) + mark + query + hash_mark + fragment
 
 
 def request_url_in_language(request, language: str) -> str:

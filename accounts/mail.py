@@ -4,6 +4,9 @@ Every app's emails.py builds its messages with `queue_email`, which renders a su
 part and an HTML part from templates and stores one outbox row per recipient in the caller's
 transaction. Once it commits a worker sends them (in-process when no broker is configured); if
 the broker is down they wait in the outbox and the minutely sweep sends them when it is back.
+
+Each email is written in its recipient's language (see `language_for`): subject, text, HTML and
+the site links in the context all follow it.
 """
 
 from __future__ import annotations
@@ -11,7 +14,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
+from django.utils import translation
 
+from accounts.languages import path_in_language, supported
+from accounts.models import User
 from outbox.services import outbox_add, outbox_forget
 from outbox.tasks import send_outbox
 
@@ -26,25 +32,81 @@ def absolute_url(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def render_email(template_prefix: str, context: dict) -> tuple[str, str, str]:
-    """Render `<prefix>_subject.txt`, `<prefix>.txt` and `<prefix>.html`."""
-    context = {"SITE_URL": settings.SITE_URL, "SITE_NAME": "Anchors Learning Network", **context}
-    subject = " ".join(render_to_string(f"{template_prefix}_subject.txt", context).split())
-    text = render_to_string(f"{template_prefix}.txt", context)
-    html = render_to_string(f"{template_prefix}.html", context)
+def language_for(recipient: User | str) -> str:
+    """The language to write to `recipient` in, a User or an email address.
+
+    The rule: a person with an account gets the language they chose (`User.language`); an
+    address without an account (allauth's "someone tried to sign up with your address" before
+    any account exists) gets the active language, which during a request is the language of
+    the page they used. Costs one query for an address, none for a User.
+    """
+    if isinstance(recipient, User):
+        return supported(recipient.language)
+    return languages_for([recipient])[recipient]
+
+
+def languages_for(addresses: list[str]) -> dict[str, str]:
+    """{address: language} for many addresses, in one query (see `language_for`)."""
+    chosen = dict(
+        User.objects.filter(email__in=[address.lower() for address in addresses]).values_list("email", "language")
+    )
+    current = supported(translation.get_language())
+    return {address: supported(chosen.get(address.lower(), current)) for address in addresses}
+
+
+def link_in_language(url: str, language: str) -> str:
+    """A link to this site moved to `language` (/cy/... for Welsh); other links, and paths that
+    only exist in English, are left as they are."""
+    if not isinstance(url, str) or not url.startswith(settings.SITE_URL + "/"):
+        return url
+    path = url[len(settings.SITE_URL) :]
+    bare, mark, rest = path.partition("?")
+    moved = path_in_language(bare, language, fallback_home=False)
+    return settings.SITE_URL + moved + mark + rest
+
+
+def render_email(template_prefix: str, context: dict, *, language: str | None = None) -> tuple[str, str, str]:
+    """Render `<prefix>_subject.txt`, `<prefix>.txt` and `<prefix>.html` in `language` (the
+    active language when not given): translated text, and the context's site links (`..._url`
+    values on SITE_URL) pointing at the pages in that language."""
+    language = supported(language or translation.get_language())
+    with translation.override(language):
+        context = {
+            "SITE_URL": settings.SITE_URL,
+            "SITE_NAME": "Anchors Learning Network",
+            **{key: link_in_language(value, language) for key, value in context.items()},
+            "LANGUAGE_CODE": language,
+        }
+        subject = " ".join(render_to_string(f"{template_prefix}_subject.txt", context).split())
+        text = render_to_string(f"{template_prefix}.txt", context)
+        html = render_to_string(f"{template_prefix}.html", context)
     return subject, text, html
 
 
 def queue_email(
-    *, to: list[str] | str, template_prefix: str, context: dict, headers: dict | None = None
+    *,
+    to: list[str] | str,
+    template_prefix: str,
+    context: dict,
+    headers: dict | None = None,
+    language: str | None = None,
 ) -> None:
     """Render the email now, store it for each recipient, and send it once the current
-    transaction commits."""
+    transaction commits.
+
+    Language rule: each recipient gets it in their own language, `language_for(address)`:
+    the language chosen on their account, or the active one for an address with no account.
+    `language` forces one language for everyone (a preview, a test send). Recipients are
+    grouped by language, so the email is rendered once per language, not once per person.
+    """
     recipients = [to] if isinstance(to, str) else list(to)
     if not recipients:
         return
-    subject, text, html = render_email(template_prefix, context)
-    outbox_add(to=recipients, subject=subject, text=text, html=html, headers=headers)
+    chosen = dict.fromkeys(recipients, language) if language else languages_for(recipients)
+    for each_language in sorted(set(chosen.values())):
+        group = [address for address in recipients if chosen[address] == each_language]
+        subject, text, html = render_email(template_prefix, context, language=each_language)
+        outbox_add(to=group, subject=subject, text=text, html=html, headers=headers)
 
 
 def queue_message(message: EmailMessage) -> None:

@@ -86,10 +86,10 @@ class DataExport(models.Model):
     """One copy of everything the site holds about a person, prepared for them to download."""
 
     class Status(models.TextChoices):
-        PREPARING = "preparing", "Being prepared"
-        READY = "ready", "Ready to download"
-        FAILED = "failed", "Could not be prepared"
-        EXPIRED = "expired", "Expired"
+        PREPARING = "preparing", _("Being prepared")
+        READY = "ready", _("Ready to download")
+        FAILED = "failed", _("Could not be prepared")
+        EXPIRED = "expired", _("Expired")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PREPARING)

@@ -29,17 +29,18 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # Fields that never go into a download: secrets, and machinery with no meaning to a person.
 NEVER_EXPORTED = {"password", "search_vector"}
 
 GOES = [
-    "your name, job title and the date you joined",
-    "your email addresses and your password",
-    "your two-factor authentication settings and recovery codes",
-    "any copies of your data you have downloaded or asked for",
-    "your sign-ins: you are signed out everywhere",
-    "the emails we sent you, and any still waiting to be sent (they are cancelled)",
+    _("your name, job title and the date you joined"),
+    _("your email addresses and your password"),
+    _("your two-factor authentication settings and recovery codes"),
+    _("any copies of your data you have downloaded or asked for"),
+    _("your sign-ins: you are signed out everywhere"),
+    _("the emails we sent you, and any still waiting to be sent (they are cancelled)"),
 ]
 STAYS: list[str] = []
 

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 
 import sitecache
 from resilience.broker import safe_delay
@@ -58,7 +59,7 @@ class DeletionRefused(AccountError):
 
 def _check_self(user: User, by: User) -> None:
     if by is None or by.pk != user.pk:
-        raise NotAllowed("Only the account holder can do this.")
+        raise NotAllowed(_("Only the account holder can do this."))
 
 
 def user_set_language(*, user: User, language: str, by: User) -> bool:
@@ -85,7 +86,7 @@ def data_export_request(*, user: User, by: User) -> DataExport:
         _give_up_on_stale_exports(user=user)
         if user.data_exports.in_progress().exists():
             raise ExportInProgress(
-                "We are already preparing a copy of your data. We will email you when it is ready."
+                _("We are already preparing a copy of your data. We will email you when it is ready.")
             )
         export = DataExport.objects.create(user=user)
 

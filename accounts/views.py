@@ -5,6 +5,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import languages, services
@@ -19,7 +20,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         form = ProfileForm(request.POST, instance=request.user)
         if form.is_valid():
             form.save()
-            messages.success(request, "Your details have been saved.")
+            messages.success(request, _("Your details have been saved."))
             return redirect("accounts:profile")
     else:
         form = ProfileForm(instance=request.user)
@@ -39,7 +40,7 @@ def data_export_request(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(
             request,
-            "We are preparing a copy of your data. We will email you a link to download it when it is ready.",
+            _("We are preparing a copy of your data. We will email you a link to download it when it is ready."),
         )
     return redirect("accounts:profile")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -190,11 +191,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "pwned_passwords_django.validators.PwnedPasswordsValidator",
         "OPTIONS": {
-            "error_message": (
+            "error_message": gettext_lazy(
                 "This password has appeared in a data breach elsewhere, so it is easy to guess. "
                 "Choose a different password."
             ),
-            "help_message": "Your password must not be one that has appeared in a data breach.",
+            "help_message": gettext_lazy("Your password must not be one that has appeared in a data breach."),
         },
     },
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},

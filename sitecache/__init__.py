@@ -17,10 +17,12 @@ import time
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +62,11 @@ def content_changed() -> None:
 
 
 def _fragment_key(name: str, parts: tuple) -> str:
-    return f"sitecache:{name}:{hashlib.sha256(repr(parts).encode()).hexdigest()[:32]}"
+    # The active language is part of every key: a fragment holds rendered or translated text,
+    # and the Welsh page must never be handed the English one (nor the other way round).
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    return f"sitecache:{name}:{language}:{digest}"
 
 
 def _lookup(key: str) -> tuple[int, object]:
@@ -109,7 +115,10 @@ def is_plain_visit(request: HttpRequest) -> bool:
 
 
 def _page_key(request: HttpRequest) -> str:
-    url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    # The full URL holds the language (/cy/... is Welsh); the active language is added anyway,
+    # so a page outside the language prefix can never be stored in one language for the other.
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    url = f"{language} {request.scheme}://{request.get_host()}{request.get_full_path()}"
     return f"sitecache:page:{hashlib.sha256(url.encode()).hexdigest()}"
 
 

@@ -3,6 +3,7 @@
 from django import template
 from django.forms import BaseForm, BaseFormSet, BoundField
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -16,7 +17,6 @@ WIDGET_CLASSES = {
 }
 
 
-OPTIONAL = " (optional)"
 # Django's own wording for these says nothing about which field is wrong; the NHS pattern
 # names the field ("Enter your reason", "Select a region"). Forms that set their own
 # error_messages keep them: only Django's defaults are replaced.
@@ -83,15 +83,19 @@ def label_text(field: BoundField) -> str:
     label = str(field.label or "")
     if field.field.required or field.widget_type == "password":
         return label
-    if label.lower().rstrip().endswith(OPTIONAL.strip()):
+    if label.lower().rstrip().endswith(_optional()):
         return label
-    return label + OPTIONAL
+    return f"{label} {_optional()}"
+
+
+def _optional() -> str:
+    return _("(optional)")
 
 
 def _plain_label(field: BoundField) -> str:
     label = str(field.label or field.name).strip()
-    if label.lower().endswith(OPTIONAL.strip()):
-        label = label[: -len(OPTIONAL.strip())].rstrip()
+    if label.lower().endswith(_optional()):
+        label = label[: -len(_optional())].rstrip()
     # "Region" reads "Select region"; an acronym such as "ODS code" keeps its capitals.
     if len(label) > 1 and not label[1].isupper():
         label = label[0].lower() + label[1:]
@@ -109,14 +113,14 @@ def _named_message(field: BoundField, code: str) -> str:
     label = _plain_label(field)
     kind = field.widget_type
     if kind == "checkbox":
-        return f"Select “{field.label}” to continue"
+        return _("Select “%(label)s” to continue") % {"label": field.label}
     if kind in {"select", "selectmultiple", "checkboxselectmultiple", "radioselect"}:
         if code == "invalid_choice":
-            return f"Select one of the options shown for {label}"
-        return f"Select {label}"
+            return _("Select one of the options shown for %(label)s") % {"label": label}
+        return _("Select %(label)s") % {"label": label}
     if kind in {"file", "clearablefile"}:
-        return f"Choose a file for {label}"
-    return f"Enter {label}"
+        return _("Choose a file for %(label)s") % {"label": label}
+    return _("Enter %(label)s") % {"label": label}
 
 
 def error_messages(field: BoundField) -> list[str]:
@@ -161,8 +165,9 @@ class ErrorTitleNode(template.Node):
 
     def render(self, context):
         title = self.nodelist.render(context)
-        if page_has_form_errors(context) and not title.lstrip().startswith("Error:"):
-            return "Error: " + title.lstrip()
+        prefix = _("Error:")
+        if page_has_form_errors(context) and not title.lstrip().startswith(prefix):
+            return f"{prefix} {title.lstrip()}"
         return title
 
 
