@@ -86,7 +86,7 @@ def newest_members(*, limit: int = NEWEST_MEMBERS) -> list[Organisation]:
     return list(
         Organisation.objects.verified()
         .select_related("region")
-        .only("name", "slug", "type", "region__name", "decided_at", "registered_at", "created_at")
+        .only("name", "slug", "type", "region__name", "region__name_cy", "decided_at", "registered_at", "created_at")
         .annotate(joined_at=joined)
         .order_by("-joined_at", "-pk")[:limit]
     )

@@ -306,3 +306,17 @@ def test_the_demo_always_has_upcoming_events_and_does_not_double_them(group):
     Event.objects.update(starts_at=timezone.now() - timedelta(days=30), ends_at=timezone.now() - timedelta(days=29))
     home_demo.seed()
     assert Event.objects.upcoming().count() == 2 and Event.objects.count() == 4
+
+
+# --- Welsh -------------------------------------------------------------------------------------
+
+
+def test_the_welsh_page_names_regions_in_welsh(client, org):
+    from anchors.models import Region
+
+    Region.objects.filter(pk=org.region_id).update(name_cy="Gogledd Ddwyrain a Swydd Efrog")
+    PublishedCaseStudyFactory(organisation=org)
+    english, _ = get(client)
+    welsh, _ = get(client, "/cy/")
+    assert "Gogledd Ddwyrain a Swydd Efrog" in welsh and "Gogledd Ddwyrain" not in english
+    assert "Gogledd Ddwyrain" not in get(client)[0]  # each language its own stored page
