@@ -6,10 +6,11 @@
 
 Each area keeps its Welsh in a part file of its own, `locale/cy/sources/<area>.po` (plain PO
 entries; `msgctxt` and four-form plurals allowed), so engineers translating different parts of
-the site never edit the same file. `build` runs `manage.py makemessages -l cy` from scratch
-(no merge with the old file, so no fuzzy guesses and no obsolete entries), takes each msgstr
+the site never edit the same file. `build` runs `manage.py makemessages` from scratch (into a
+scratch locale, so there is no merge with the old file: no fuzzy guesses, no obsolete entries,
+and the real catalogue is replaced in one rename while others read it), takes each msgstr
 from the part files, writes `locale/cy/LC_MESSAGES/django.po` with Django's Welsh header and
-compiles the `.mo`. Two part files giving different Welsh for the same string are reported.
+compiles the `.mo` with msgfmt, as `compilemessages` does. Two part files giving different Welsh for the same string are reported.
 
 The PO reading and `.mo` writing below are plain Python (no gettext, no Django) so that the
 tests can use them on a machine without gettext: tests/test_translations.py imports this file.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -77,7 +79,17 @@ class Entry:
         return bool(self.msgstrs) and all(self.msgstrs) and not self.fuzzy
 
 
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "a": "\a", "b": "\b", "f": "\f", "v": "\v"}
+_ESCAPES = {
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    '"': '"',
+    "\\": "\\",
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "v": "\v",
+}
 
 
 def _unquote(text: str, where: str) -> str:
@@ -144,10 +156,16 @@ def parse_po(text: str, source: str = "") -> list[Entry]:
             else:
                 entry.msgstrs[index] += value
             continue
-        if keyword == "msgctxt" or (keyword == "msgid" and (entry is None or entry.msgstrs or has_msgid)):
+        if keyword == "msgctxt" or (
+            keyword == "msgid" and (entry is None or entry.msgstrs or has_msgid)
+        ):
             finish()
             entry = Entry(msgid="", source=source)
-            entry.flags, entry.locations, entry.comments = pending_flags, pending_locations, pending_comments
+            entry.flags, entry.locations, entry.comments = (
+                pending_flags,
+                pending_locations,
+                pending_comments,
+            )
             pending_flags, pending_locations, pending_comments = [], [], []
             has_msgid = False
         if keyword == "msgctxt":
@@ -181,7 +199,9 @@ def read_po(path: Path) -> list[Entry]:
 
 
 def _quote(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t").replace("\r", "\\r")
+    escaped = (
+        text.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t").replace("\r", "\\r")
+    )
     lines = escaped.split("\n")
     parts = [line + "\\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
     if len(parts) <= 1:
@@ -189,8 +209,15 @@ def _quote(text: str) -> str:
     return '""\n' + "\n".join(f'"{part}"' for part in parts)
 
 
-def format_po(entries: list[Entry], header: dict[str, str] = HEADER, comment: str = HEADER_COMMENT) -> str:
-    out = [comment + 'msgid ""\nmsgstr ' + _quote("".join(f"{k}: {v}\n" for k, v in header.items())) + "\n"]
+def format_po(
+    entries: list[Entry], header: dict[str, str] = HEADER, comment: str = HEADER_COMMENT
+) -> str:
+    out = [
+        comment
+        + 'msgid ""\nmsgstr '
+        + _quote("".join(f"{k}: {v}\n" for k, v in header.items()))
+        + "\n"
+    ]
     for entry in entries:
         if not entry.msgid:
             continue
@@ -248,7 +275,13 @@ def mo_bytes(table: dict[bytes, bytes]) -> bytes:
         koffsets += [l1, o1 + start]
         voffsets += [l2, o2 + start + len(ids)]
     header = struct.pack("Iiiiiii", 0x950412DE, 0, len(keys), 7 * 4, 7 * 4 + len(keys) * 8, 0, 0)
-    return header + struct.pack(f"{len(koffsets)}i", *koffsets) + struct.pack(f"{len(voffsets)}i", *voffsets) + ids + strs
+    return (
+        header
+        + struct.pack(f"{len(koffsets)}i", *koffsets)
+        + struct.pack(f"{len(voffsets)}i", *voffsets)
+        + ids
+        + strs
+    )
 
 
 def mo_messages(data: bytes) -> dict[bytes, bytes]:
@@ -294,23 +327,53 @@ def read_sources() -> tuple[dict, list[str]]:
 # --- Commands -----------------------------------------------------------------------------------
 
 
+# makemessages writes into locale/<language>/: it extracts into a scratch locale, so the real
+# catalogue is never missing or half-written while others read it (they build in parallel).
+SCRATCH_LOCALE = "zz"
+
+
 def _makemessages() -> list[Entry]:
-    """A fresh extraction of every translatable string in the project."""
-    CATALOGUE.parent.mkdir(parents=True, exist_ok=True)
-    # Start from nothing: makemessages merges into an existing file with fuzzy guesses.
-    CATALOGUE.unlink(missing_ok=True)
-    command = [sys.executable, "manage.py", "makemessages", "-l", "cy", "--add-location=file", "--no-obsolete", "--no-wrap"]
+    """A fresh extraction of every translatable string in the project (no merge with an old
+    catalogue, so no fuzzy guesses and no obsolete entries)."""
+    scratch = LOCALE_DIR / SCRATCH_LOCALE
+    shutil.rmtree(scratch, ignore_errors=True)
+    command = [
+        sys.executable,
+        "manage.py",
+        "makemessages",
+        "-l",
+        SCRATCH_LOCALE,
+        "--add-location=file",
+        "--no-obsolete",
+        "--no-wrap",
+    ]
     for pattern in IGNORED:
         command += ["--ignore", pattern, "--ignore", f"{pattern}/*"]
-    subprocess.run(command, cwd=BASE_DIR, check=True, stdout=subprocess.DEVNULL)
-    return read_po(CATALOGUE)
+    try:
+        subprocess.run(command, cwd=BASE_DIR, check=True, stdout=subprocess.DEVNULL)
+        return read_po(scratch / "LC_MESSAGES" / "django.po")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _replace(path: Path, write) -> None:
+    """Write through a temporary file and rename it over `path`: readers see old or new."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _compile() -> None:
-    command = [sys.executable, "manage.py", "compilemessages", "-l", "cy"]
-    for pattern in (".venv", "node_modules", "static", "var"):
-        command += ["--ignore", pattern]
-    subprocess.run(command, cwd=BASE_DIR, check=True, stdout=subprocess.DEVNULL)
+    # What `manage.py compilemessages` runs for each catalogue, aimed at a temporary file.
+    _replace(
+        COMPILED,
+        lambda target: subprocess.run(
+            ["msgfmt", "--check-format", "-o", str(target), str(CATALOGUE)], check=True
+        ),
+    )
 
 
 def build() -> tuple[list[Entry], list[str]]:
@@ -328,7 +391,8 @@ def build() -> tuple[list[Entry], list[str]]:
                 entry.msgstrs = (source.msgstrs + [""] * forms)[:forms]
             else:
                 entry.msgstrs = [""] * forms
-        CATALOGUE.write_text(format_po(entries), encoding="utf-8")
+        CATALOGUE.parent.mkdir(parents=True, exist_ok=True)
+        _replace(CATALOGUE, lambda target: target.write_text(format_po(entries), encoding="utf-8"))
         _compile()
     return entries, conflicts
 

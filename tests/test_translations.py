@@ -155,7 +155,11 @@ def _html_offenders(stream: str) -> list[str]:
     found = []
     position = 0
     for tag in re.finditer(r"<[a-zA-Z/!][^<>]*>", stream):
-        found += [text for piece in stream[position : tag.start()].split(HOLE) if (text := _readable(piece))]
+        found += [
+            text
+            for piece in stream[position : tag.start()].split(HOLE)
+            if (text := _readable(piece))
+        ]
         found += _tag_offenders(tag.group(0))
         position = tag.end()
     found += [text for piece in stream[position:].split(HOLE) if (text := _readable(piece))]
@@ -181,7 +185,10 @@ def untranslated_in_template(source: str) -> list[str]:
             name = token.contents.split()[0] if token.contents else ""
             if name in ("blocktranslate", "blocktrans", "comment", "verbatim"):
                 inside.append(name)
-            elif name in ("endblocktranslate", "endblocktrans", "endcomment", "endverbatim") and inside:
+            elif (
+                name in ("endblocktranslate", "endblocktrans", "endcomment", "endverbatim")
+                and inside
+            ):
                 inside.pop()
             elif name == "include" and not inside:
                 found += [
@@ -190,7 +197,9 @@ def untranslated_in_template(source: str) -> list[str]:
                     if _readable(value)
                 ]
         elif token.token_type == TokenType.VAR and not inside:
-            found += [f'|default:"{v}"' for v in DEFAULT_LITERAL.findall(token.contents) if _readable(v)]
+            found += [
+                f'|default:"{v}"' for v in DEFAULT_LITERAL.findall(token.contents) if _readable(v)
+            ]
     return _html_offenders("".join(stream)) + found
 
 
