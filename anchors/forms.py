@@ -45,7 +45,8 @@ class DirectoryFilterForm(forms.Form):
 
 class ListedSearchForm(forms.Form):
     q = forms.CharField(
-        label=_("Search by name or ODS code"), max_length=100, help_text=_("For example, Northumbria or RTF.")
+        label=_("Search by name or ODS code"), max_length=100, help_text=_("For example, Northumbria or RTF."),
+        error_messages={"required": _("Enter a name or ODS code")},
     )
 
 
@@ -72,13 +73,19 @@ class DomainsField(forms.CharField):
 
 
 class PartnerForm(forms.Form):
-    name = forms.CharField(label=_("Organisation name"), max_length=200)
+    name = forms.CharField(
+        label=_("Organisation name"), max_length=200, error_messages={"required": _("Enter the organisation's name")}
+    )
     type = forms.ChoiceField(
         label=_("Type of organisation"),
+        error_messages={"required": _("Select the type of organisation")},
         choices=[(t.value, t.label) for t in Organisation.PARTNER_TYPES],
         widget=forms.RadioSelect,
     )
-    region = LabelChoiceField(Region.objects.all(), empty_label=_("Choose a region"), label=_("Region"))
+    region = LabelChoiceField(
+        Region.objects.all(), empty_label=_("Choose a region"), label=_("Region"),
+        error_messages={"required": _("Select a region")},
+    )
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
     email_domains = DomainsField(
         label=_("Email domains its staff use"), required=False,
@@ -87,15 +94,20 @@ class PartnerForm(forms.Form):
             "People with these verified addresses join at once."
         ),
     )
-    description = forms.CharField(label=_("What the organisation does"), widget=forms.Textarea, max_length=2000)
+    description = forms.CharField(
+        label=_("What the organisation does"), widget=forms.Textarea, max_length=2000,
+        error_messages={"required": _("Enter what the organisation does")},
+    )
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=2000)
 
-    def __init__(self, *args, label=None, hint="", required=True, **kwargs):
+    def __init__(self, *args, label=None, hint="", required=True, required_message=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].label = label or _("Reason")
+        if required_message:
+            self.fields["reason"].error_messages["required"] = required_message
         self.fields["reason"].help_text = hint
         self.fields["reason"].required = required
 
@@ -124,7 +136,8 @@ class ProfileForm(forms.Form):
 
 class PersonForm(forms.Form):
     email = forms.EmailField(
-        label=_("Email address of the person"), help_text=_("They must already have an account.")
+        label=_("Email address of the person"), help_text=_("They must already have an account."),
+        error_messages={"required": _("Enter the email address of the person")},
     )
 
     def clean_email(self):
@@ -137,4 +150,7 @@ class PersonForm(forms.Form):
 
 
 class LeadForm(PersonForm):
-    region = LabelChoiceField(Region.objects.all(), empty_label=_("Choose a region"), label=_("Region"))
+    region = LabelChoiceField(
+        Region.objects.all(), empty_label=_("Choose a region"), label=_("Region"),
+        error_messages={"required": _("Select a region")},
+    )

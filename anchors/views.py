@@ -197,6 +197,7 @@ def join(request, slug):
         request.POST or None,
         label=_("Why do you want to join?"),
         hint=_("Tell the organisation's admins your role and what you want to do in the network."),
+        required_message=_("Say why you want to join"),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -393,7 +394,10 @@ def verification_decide(request, slug):
     _require_moderator(request)
     organisation = get_object_or_404(Organisation.objects.awaiting_verification_by(request.user), slug=slug)
     form = ReasonForm(
-        request.POST or None, label=_("Reason for declining"), hint=_("We send it to the person who registered it.")
+        request.POST or None,
+        label=_("Reason for declining"),
+        hint=_("We send it to the person who registered it."),
+        required_message=_("Give a reason for declining"),
     )
     if request.method == "POST":
         try:
