@@ -1,8 +1,12 @@
-"""Every error answers JSON: {"status": 404, "error": "Not found", "detail": "..."}."""
+"""Every error answers JSON: {"status": 404, "error": "Not found", "detail": "..."}.
+
+`status` and `error` are for programs and stay the same in every language; `detail` is the
+sentence a person reads, in the language of the request."""
 
 from __future__ import annotations
 
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -19,11 +23,12 @@ def exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     if isinstance(exc, exceptions.NotFound) and str(exc.detail) in ("Not found.", "Invalid page."):
-        exc = exceptions.NotFound("There is nothing at this address, or the page number is past the end.")
+        exc = exceptions.NotFound(_("There is nothing at this address, or the page number is past the end."))
     if isinstance(exc, exceptions.Throttled):
         exc.detail = (
-            f"Too many requests from your address. Try again in {exc.wait or 1:.0f} seconds."
-            if exc.wait is not None else "Too many requests from your address. Try again shortly."
+            _("Too many requests from your address. Try again in %(seconds)s seconds.")
+            % {"seconds": f"{exc.wait or 1:.0f}"}
+            if exc.wait is not None else _("Too many requests from your address. Try again shortly.")
         )
     response = drf_exception_handler(exc, context)
     if response is not None:
@@ -36,6 +41,6 @@ def exception_handler(exc, context):
 def not_found(request, *args, **kwargs):
     """Any address under /api/ that is not an endpoint."""
     return JsonResponse(
-        {"status": 404, "error": "Not found", "detail": "There is no endpoint at this address. See /api/v1/."},
+        {"status": 404, "error": "Not found", "detail": _("There is no endpoint at this address. See /api/v1/.")},
         status=404,
     )

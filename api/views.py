@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from django.http import Http404, QueryDict
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
@@ -34,7 +35,7 @@ class ReadOnlyMixin:
         try:
             return super().perform_content_negotiation(request, force)
         except Http404:  # ?format= names a format the API does not have
-            raise ValidationError({"format": "Ask for format=json (the default) or format=csv."}) from None
+            raise ValidationError({"format": _("Ask for format=json (the default) or format=csv.")}) from None
 
     def finalize_response(self, request, response, *args, **kwargs):
         # An error is always JSON, even when CSV was asked for: a spreadsheet of one error
@@ -51,24 +52,26 @@ def _many(params: QueryDict, name: str) -> list[str]:
     return [v for v in params.getlist(name) if v][:10]
 
 
-def _check(name: str, given: list[str], known, what: str) -> None:
+def _check(name: str, given: list[str], known, message: str) -> None:
+    """`message` is the whole sentence, with %(values)s for the unknown values."""
     unknown = sorted(set(given) - set(known))
     if unknown:
-        raise ValidationError({name: f"Unknown {what}: {', '.join(unknown)}."})
+        raise ValidationError({name: message % {"values": ", ".join(unknown)}})
 
 
 def _check_region_and_type(params: QueryDict) -> None:
     regions = _many(params, "region")
     if regions:
         _check("region", regions, Region.objects.filter(code__in=regions).values_list("code", flat=True),
-               "region code (use codes like Y56, from /api/v1/)")
-    _check("type", _many(params, "type"), ORGANISATION_TYPES, "organisation type")
+               _("Unknown region code (use codes like Y56, from /api/v1/): %(values)s."))
+    _check("type", _many(params, "type"), ORGANISATION_TYPES, _("Unknown organisation type: %(values)s."))
 
 
 def _check_pillars(params: QueryDict) -> None:
     pillars = _many(params, "pillar")
     if pillars:
-        _check("pillar", pillars, Pillar.objects.filter(slug__in=pillars).values_list("slug", flat=True), "pillar")
+        _check("pillar", pillars, Pillar.objects.filter(slug__in=pillars).values_list("slug", flat=True),
+               _("Unknown pillar: %(values)s."))
 
 
 MANY = "Repeat the parameter for more than one: either matches."
@@ -130,7 +133,7 @@ class CaseStudyList(ReadOnlyMixin, generics.ListAPIView):
         _check_pillars(params)
         _check_region_and_type(params)
         if len(params.get("q", "")) > 200:
-            raise ValidationError({"q": "Search words must be 200 characters or fewer."})
+            raise ValidationError({"q": _("Search words must be 200 characters or fewer.")})
         qs, _query = filtered(Filters.from_query(params))
         return _case_studies(qs).order_by("-published_at", "-pk")
 
@@ -248,14 +251,14 @@ class FigureList(ReadOnlyMixin, generics.ListAPIView):
         qs = AnnualFigure.objects.published().filter(organisation__status=Organisation.Status.VERIFIED)
         if measures := _many(params, "measure"):
             _check("measure", measures, StandardMeasure.objects.filter(slug__in=measures)
-                   .values_list("slug", flat=True), "measure")
+                   .values_list("slug", flat=True), _("Unknown measure: %(values)s."))
             qs = qs.filter(measure__slug__in=measures)
         if organisations := _many(params, "organisation"):
             qs = qs.filter(organisation__slug__in=organisations)
         if "year" in params:
             year = years.parse(params["year"])
             if year is None:
-                raise ValidationError({"year": "Give a financial year by its starting year, like 2024."})
+                raise ValidationError({"year": _("Give a financial year by its starting year, like 2024.")})
             qs = qs.filter(year=year)
         if regions := _many(params, "region"):
             qs = qs.filter(organisation__region__code__in=regions)

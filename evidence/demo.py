@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.demo import demo_user
 from anchors.models import Organisation
 
-from . import years
+from . import reference_cy, years
 from .models import (
     AnnualFigure,
     Commitment,
@@ -99,6 +99,7 @@ def seed(stdout=None, options=None) -> None:
     admin = demo_user("admin")
     now = timezone.now()
     coordinators_group()  # the demo coordinator edits measures, commitments and the matrix too
+    reference_cy.fill(StandardMeasure, MaturityLevel)  # Welsh where blank: a coordinator's edits stay
     this_year = years.current()
     published_years = [this_year - 3, this_year - 2, this_year - 1]
     members = {o.ods_code: o for o in Organisation.objects.verified().filter(ods_code__in=SCALE)}

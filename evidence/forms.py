@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from anchors.models import Organisation, Region
 
@@ -17,11 +19,11 @@ class YearField(forms.CharField):
     widget = forms.Select
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label", "Financial year")
-        kwargs.setdefault("help_text", "April to March.")
-        kwargs.setdefault("error_messages", {"required": "Select the financial year"})
+        kwargs.setdefault("label", gettext_lazy("Financial year"))
+        kwargs.setdefault("help_text", gettext_lazy("April to March."))
+        kwargs.setdefault("error_messages", {"required": gettext_lazy("Select the financial year")})
         super().__init__(*args, **kwargs)
-        self.widget.choices = [("", "Choose a year"), *[(str(y), text) for y, text in years.choices()]]
+        self.widget.choices = [("", gettext_lazy("Choose a year")), *[(str(y), text) for y, text in years.choices()]]
 
     def to_python(self, value):
         value = super().to_python(value)
@@ -29,33 +31,55 @@ class YearField(forms.CharField):
             return None
         year = years.parse(value)
         if year is None:
-            raise ValidationError("Enter a financial year like 2024/25")
+            raise ValidationError(_("Enter a financial year like 2024/25"))
         if year > years.current():
-            raise ValidationError(f"{years.label(year)} has not started yet: choose this year or an earlier one")
+            raise ValidationError(
+                _("%(year)s has not started yet: choose this year or an earlier one") % {"year": years.label(year)}
+            )
         if year < years.FIRST_YEAR:
-            raise ValidationError(f"Choose {years.label(years.FIRST_YEAR)} or later")
+            raise ValidationError(_("Choose %(year)s or later") % {"year": years.label(years.FIRST_YEAR)})
         return year
 
 
+class MeasureChoiceField(forms.ModelChoiceField):
+    """Measures by their name in the page's language."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.display_name
+
+
+class RegionChoiceField(forms.ModelMultipleChoiceField):
+    """Regions by their name in the page's language."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.label
+
+
 class FigureForm(forms.Form):
-    measure = forms.ModelChoiceField(
+    measure = MeasureChoiceField(
         StandardMeasure.objects.filter(is_active=True).select_related("pillar"),
         to_field_name="slug",
-        empty_label="Choose a measure",
-        error_messages={"required": "Select the measure", "invalid_choice": "Select one of the measures shown"},
+        label=gettext_lazy("Measure"),
+        empty_label=gettext_lazy("Choose a measure"),
+        error_messages={
+            "required": gettext_lazy("Select the measure"),
+            "invalid_choice": gettext_lazy("Select one of the measures shown"),
+        },
     )
     year = YearField()
     value = forms.CharField(
         max_length=40,
-        help_text="A number. You can type £ for money and % for a percentage, like £420,000 or 61%.",
-        error_messages={"required": "Enter the value"},
+        label=gettext_lazy("Value"),
+        help_text=gettext_lazy("A number. You can type £ for money and % for a percentage, like £420,000 or 61%."),
+        error_messages={"required": gettext_lazy("Enter the value")},
     )
     note = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000,
-        help_text="Anything a reader needs to know to compare it, such as how it was counted.",
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000, label=gettext_lazy("Note"),
+        help_text=gettext_lazy("Anything a reader needs to know to compare it, such as how it was counted."),
     )
     source = forms.CharField(
-        max_length=300, required=False, help_text="Where the figure comes from, such as an annual report or a link."
+        max_length=300, required=False, label=gettext_lazy("Source"),
+        help_text=gettext_lazy("Where the figure comes from, such as an annual report or a link."),
     )
 
     def clean(self):
@@ -79,9 +103,12 @@ class SignForm(forms.Form):
     organisation = forms.ModelChoiceField(
         Organisation.objects.none(),
         to_field_name="slug",
-        label="Sign for",
+        label=gettext_lazy("Sign for"),
         widget=forms.RadioSelect,
-        error_messages={"required": "Select the organisation signing", "invalid_choice": "Select one of the organisations shown"},
+        error_messages={
+            "required": gettext_lazy("Select the organisation signing"),
+            "invalid_choice": gettext_lazy("Select one of the organisations shown"),
+        },
     )
 
     def __init__(self, *args, organisations, **kwargs):
@@ -104,13 +131,21 @@ class SelfAssessmentForm(forms.Form):
         for pillar, pillar_levels in by_pillar.items():
             name = f"pillar_{pillar.slug}"
             self.fields[name] = forms.TypedChoiceField(
-                label=pillar.name,
-                choices=[(lvl.level, f"Level {lvl.level}, {lvl.name}: {lvl.statement}") for lvl in pillar_levels],
+                label=pillar.label,
+                choices=[
+                    (
+                        lvl.level,
+                        _("Level %(level)s, %(name)s: %(statement)s")
+                        % {"level": lvl.level, "name": lvl.display_name, "statement": lvl.display_statement},
+                    )
+                    for lvl in pillar_levels
+                ],
                 coerce=int,
                 widget=forms.RadioSelect,
                 error_messages={
-                    "required": f"Select the statement that best describes your work on {pillar.name.lower()}",
-                    "invalid_choice": "Select one of the statements shown",
+                    "required": _("Select the statement that best describes your work on %(pillar)s")
+                    % {"pillar": pillar.label.lower()},
+                    "invalid_choice": _("Select one of the statements shown"),
                 },
             )
             self.pillars.append((pillar, name))
@@ -120,12 +155,13 @@ class SelfAssessmentForm(forms.Form):
 
 
 class ComparisonFilterForm(forms.Form):
-    year = forms.TypedChoiceField(label="Financial year", coerce=int, required=False)
-    region = forms.ModelMultipleChoiceField(
-        Region.objects.all(), to_field_name="slug", required=False, widget=forms.CheckboxSelectMultiple
+    year = forms.TypedChoiceField(label=gettext_lazy("Financial year"), coerce=int, required=False)
+    region = RegionChoiceField(
+        Region.objects.all(), to_field_name="slug", required=False, widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("Region"),
     )
     type = forms.MultipleChoiceField(
-        label="Type of organisation", choices=Organisation.Type.choices, required=False,
+        label=gettext_lazy("Type of organisation"), choices=Organisation.Type.choices, required=False,
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -135,7 +171,7 @@ class ComparisonFilterForm(forms.Form):
 
 
 class SpreadFilterForm(forms.Form):
-    year = forms.TypedChoiceField(label="Financial year", coerce=int, required=False)
+    year = forms.TypedChoiceField(label=gettext_lazy("Financial year"), coerce=int, required=False)
 
     def __init__(self, *args, year_choices: list[int], **kwargs):
         super().__init__(*args, **kwargs)
@@ -144,4 +180,4 @@ class SpreadFilterForm(forms.Form):
 
 def value_hint(measure: StandardMeasure) -> str:
     label = unit_label(measure.unit_kind)
-    return f"In {label}" if label else "A whole number"
+    return _("In %(unit)s") % {"unit": label} if label else _("A whole number")

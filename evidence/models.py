@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from anchors.models import Organisation, Pillar, active_organisation_ids
 
@@ -23,28 +25,39 @@ from . import years
 from .units import UnitKind, format_value
 
 
+def in_welsh() -> bool:
+    """Whether the page being written is in Welsh."""
+    return (get_language() or "").split("-")[0] == "cy"
+
+
 class StandardMeasure(models.Model):
     """A measure every organisation reports the same way (a name, a definition and a unit kind),
-    so figures can be compared across organisations and years. Reference data coordinators edit."""
+    so figures can be compared across organisations and years. Reference data coordinators edit,
+    in English and Welsh (the site's words, not a member's): pages show `display_name` and
+    `display_definition`, the Welsh on a Welsh page when there is some."""
 
     class Better(models.TextChoices):
-        HIGHER = "higher", "Higher is better"
-        LOWER = "lower", "Lower is better"
+        HIGHER = "higher", _("Higher is better")
+        LOWER = "lower", _("Lower is better")
 
     name = models.CharField(max_length=200, unique=True)
+    name_cy = models.CharField(_("name in Welsh"), max_length=200, blank=True)
     slug = models.SlugField(max_length=100, unique=True)
-    definition = models.TextField(help_text="What to count and how, so every organisation reports it the same way.")
+    definition = models.TextField(help_text=_("What to count and how, so every organisation reports it the same way."))
+    definition_cy = models.TextField(_("definition in Welsh"), blank=True)
     unit_kind = models.CharField(max_length=16, choices=UnitKind.choices)
     better = models.CharField(
-        "which direction is better", max_length=8, choices=Better.choices, default=Better.HIGHER
+        _("which direction is better"), max_length=8, choices=Better.choices, default=Better.HIGHER
     )
     pillar = models.ForeignKey(Pillar, on_delete=models.PROTECT, related_name="standard_measures")
-    position = models.PositiveSmallIntegerField(default=0, help_text="Order within its pillar.")
+    position = models.PositiveSmallIntegerField(default=0, help_text=_("Order within its pillar."))
     is_active = models.BooleanField(
-        default=True, help_text="Untick to stop new figures being recorded; past figures stay."
+        default=True, help_text=_("Untick to stop new figures being recorded; past figures stay.")
     )
 
     class Meta:
+        verbose_name = _("standard measure")
+        verbose_name_plural = _("standard measures")
         ordering = ["pillar__position", "position", "name"]
 
     def __str__(self) -> str:
@@ -52,6 +65,14 @@ class StandardMeasure(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("evidence:measure", kwargs={"slug": self.slug})
+
+    @property
+    def display_name(self) -> str:
+        return self.name_cy if self.name_cy and in_welsh() else self.name
+
+    @property
+    def display_definition(self) -> str:
+        return self.definition_cy if self.definition_cy and in_welsh() else self.definition
 
     def format(self, value) -> str:
         """A value of this measure the UK way: £420,000, 61%, 1,200, 3.5 tCO2e, 1,200 m²."""
@@ -80,18 +101,18 @@ class AnnualFigure(models.Model):
     March). A draft is seen by the organisation's members only; publishing makes it public."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="annual_figures")
     measure = models.ForeignKey(StandardMeasure, on_delete=models.PROTECT, related_name="figures")
     year = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(years.FIRST_YEAR)],
-        help_text="The calendar year the financial year starts in: 2024 for 2024/25.",
+        help_text=_("The calendar year the financial year starts in: 2024 for 2024/25."),
     )
     value = models.DecimalField(max_digits=16, decimal_places=2)
     note = models.TextField(blank=True)
-    source = models.CharField(max_length=300, blank=True, help_text="Where the figure comes from: a report, a link.")
+    source = models.CharField(max_length=300, blank=True, help_text=_("Where the figure comes from: a report, a link."))
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -105,6 +126,8 @@ class AnnualFigure(models.Model):
     objects = AnnualFigureQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("annual figure")
+        verbose_name_plural = _("annual figures")
         ordering = ["measure", "-year"]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "measure", "year"], name="annual_figure_one_per_year"),
@@ -155,12 +178,14 @@ class Commitment(models.Model):
     measure = models.ForeignKey(StandardMeasure, on_delete=models.PROTECT, related_name="commitments")
     target_value = models.DecimalField(max_digits=16, decimal_places=2)
     target_date = models.DateField()
-    is_open = models.BooleanField("open to new signatories", default=True)
+    is_open = models.BooleanField(_("open to new signatories"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CommitmentQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
         ordering = ["target_date", "title"]
 
     def __str__(self) -> str:
@@ -197,6 +222,8 @@ class CommitmentSignature(models.Model):
     signed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("commitment signature")
+        verbose_name_plural = _("commitment signatures")
         ordering = ["signed_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["commitment", "organisation"], name="commitment_signed_once"),
@@ -211,14 +238,19 @@ MATURITY_LEVELS = 5
 
 class MaturityLevel(models.Model):
     """One level (1 to 5) of the self-assessment matrix for one pillar: a short name and the
-    statement an organisation at that level can make. Reference data coordinators edit."""
+    statement an organisation at that level can make. Reference data coordinators edit, in
+    English and Welsh; pages show `display_name` and `display_statement`."""
 
     pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="maturity_levels")
     level = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MATURITY_LEVELS)])
     name = models.CharField(max_length=60)
+    name_cy = models.CharField(_("name in Welsh"), max_length=60, blank=True)
     statement = models.TextField()
+    statement_cy = models.TextField(_("statement in Welsh"), blank=True)
 
     class Meta:
+        verbose_name = _("maturity level")
+        verbose_name_plural = _("maturity levels")
         ordering = ["pillar__position", "level"]
         constraints = [
             models.UniqueConstraint(fields=["pillar", "level"], name="maturity_level_once_per_pillar"),
@@ -227,6 +259,14 @@ class MaturityLevel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pillar}: {self.level} {self.name}"
+
+    @property
+    def display_name(self) -> str:
+        return self.name_cy if self.name_cy and in_welsh() else self.name
+
+    @property
+    def display_statement(self) -> str:
+        return self.statement_cy if self.statement_cy and in_welsh() else self.statement
 
 
 class SelfAssessment(models.Model):
@@ -241,6 +281,8 @@ class SelfAssessment(models.Model):
     completed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("self-assessment")
+        verbose_name_plural = _("self-assessments")
         ordering = ["organisation", "-year"]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "year"], name="self_assessment_once_a_year"),
@@ -263,6 +305,8 @@ class SelfAssessmentAnswer(models.Model):
     level = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MATURITY_LEVELS)])
 
     class Meta:
+        verbose_name = _("self-assessment answer")
+        verbose_name_plural = _("self-assessment answers")
         ordering = ["pillar__position"]
         constraints = [
             models.UniqueConstraint(fields=["assessment", "pillar"], name="self_assessment_answer_once_per_pillar"),

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
 from anchors.models import Organisation, Pillar, Region
 
@@ -136,8 +137,8 @@ class Progress:
     @property
     def status(self) -> str:
         if self.figure is None:
-            return "No published figures yet"
-        return "Target met" if self.met else "Not yet met"
+            return _("No published figures yet")
+        return _("Target met") if self.met else _("Not yet met")
 
 
 def _latest_figures(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], AnnualFigure]:

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from anchors.models import Organisation, Pillar, is_admin_of
 from anchors.services import InvalidState, NotAllowed
@@ -53,22 +54,25 @@ def coordinators_group() -> Group:
     return group
 
 
-def _require_admin(organisation: Organisation, by, action: str) -> None:
+def _require_admin(organisation: Organisation, by, refusal: str) -> None:
+    """`refusal` is the whole message, with %(organisation)s for the organisation's name."""
     if not is_admin_of(by, organisation.pk):
-        raise NotAllowed(f"Only {organisation.name}'s admins can {action}.")
+        raise NotAllowed(refusal % {"organisation": organisation.name})
 
 
 def _require_verified(organisation: Organisation) -> None:
     if not organisation.is_verified:
-        raise InvalidState(f"{organisation.name} must be verified first.")
+        raise InvalidState(_("%(organisation)s must be verified first.") % {"organisation": organisation.name})
 
 
 def check_year(year: int) -> None:
     """A financial year people may record for: started already, and not before the first."""
     if year > years.current():
-        raise InvalidState(f"{years.label(year)} has not started yet. Choose this year or an earlier one.")
+        raise InvalidState(
+            _("%(year)s has not started yet. Choose this year or an earlier one.") % {"year": years.label(year)}
+        )
     if year < years.FIRST_YEAR:
-        raise InvalidState(f"Choose {years.label(years.FIRST_YEAR)} or later.")
+        raise InvalidState(_("Choose %(year)s or later.") % {"year": years.label(years.FIRST_YEAR)})
 
 
 # --- Annual figures ----------------------------------------------------------------------------
@@ -86,10 +90,10 @@ def figure_record(
 ) -> AnnualFigure:
     """Record (or correct) the organisation's value for a measure in a year. A new figure is a
     draft; correcting a published one keeps it published, with the new value."""
-    _require_admin(organisation, by, "record its figures")
+    _require_admin(organisation, by, _("Only %(organisation)s's admins can record its figures."))
     _require_verified(organisation)
     if not measure.is_active:
-        raise InvalidState(f"{measure.name} is no longer collected.")
+        raise InvalidState(_("%(measure)s is no longer collected.") % {"measure": measure.display_name})
     check_year(year)
     try:
         validate_value(Decimal(value), measure.unit_kind)
@@ -112,38 +116,38 @@ def figure_record(
 
 
 def figure_delete(*, figure: AnnualFigure, by) -> None:
-    _require_admin(figure.organisation, by, "remove its figures")
+    _require_admin(figure.organisation, by, _("Only %(organisation)s's admins can remove its figures."))
     with transaction.atomic():
-        deleted, _ = AnnualFigure.objects.filter(pk=figure.pk).delete()
+        deleted, _by_model = AnnualFigure.objects.filter(pk=figure.pk).delete()
         if not deleted:
-            raise InvalidState("That figure has already been removed.")
+            raise InvalidState(_("That figure has already been removed."))
         if figure.is_published:
             content_changed()
 
 
 def figures_publish(*, organisation: Organisation, year: int, by) -> int:
     """Publish every draft figure of the organisation for that year; returns how many."""
-    _require_admin(organisation, by, "publish its figures")
+    _require_admin(organisation, by, _("Only %(organisation)s's admins can publish its figures."))
     _require_verified(organisation)
     with transaction.atomic():
         published = AnnualFigure.objects.filter(
             organisation=organisation, year=year, status=AnnualFigure.Status.DRAFT
         ).update(status=AnnualFigure.Status.PUBLISHED, published_by=by, published_at=timezone.now())
         if not published:
-            raise InvalidState(f"There are no draft figures for {years.label(year)} to publish.")
+            raise InvalidState(_("There are no draft figures for %(year)s to publish.") % {"year": years.label(year)})
         content_changed()
     return published
 
 
 def figures_unpublish(*, organisation: Organisation, year: int, by) -> int:
     """Take the organisation's figures for a year back to draft (to correct a mistake)."""
-    _require_admin(organisation, by, "withdraw its figures")
+    _require_admin(organisation, by, _("Only %(organisation)s's admins can withdraw its figures."))
     with transaction.atomic():
         withdrawn = AnnualFigure.objects.filter(
             organisation=organisation, year=year, status=AnnualFigure.Status.PUBLISHED
         ).update(status=AnnualFigure.Status.DRAFT, published_by=None, published_at=None)
         if not withdrawn:
-            raise InvalidState(f"No figures for {years.label(year)} are published.")
+            raise InvalidState(_("No figures for %(year)s are published.") % {"year": years.label(year)})
         content_changed()
     return withdrawn
 
@@ -152,24 +156,27 @@ def figures_unpublish(*, organisation: Organisation, year: int, by) -> int:
 
 
 def commitment_sign(*, commitment: Commitment, organisation: Organisation, by) -> CommitmentSignature:
-    _require_admin(organisation, by, "sign commitments for it")
+    _require_admin(organisation, by, _("Only %(organisation)s's admins can sign commitments for it."))
     _require_verified(organisation)
     with transaction.atomic():
         if not commitment.is_open:
-            raise InvalidState(f"“{commitment.title}” is not taking new signatories.")
+            raise InvalidState(_("“%(commitment)s” is not taking new signatories.") % {"commitment": commitment.title})
         if CommitmentSignature.objects.filter(commitment=commitment, organisation=organisation).exists():
-            raise InvalidState(f"{organisation.name} has already signed “{commitment.title}”.")
+            raise InvalidState(
+                _("%(organisation)s has already signed “%(commitment)s”.")
+                % {"organisation": organisation.name, "commitment": commitment.title}
+            )
         signature = CommitmentSignature.objects.create(commitment=commitment, organisation=organisation, signed_by=by)
         content_changed()
     return signature
 
 
 def commitment_withdraw(*, signature: CommitmentSignature, by) -> None:
-    _require_admin(signature.organisation, by, "withdraw its signature")
+    _require_admin(signature.organisation, by, _("Only %(organisation)s's admins can withdraw its signature."))
     with transaction.atomic():
-        deleted, _ = CommitmentSignature.objects.filter(pk=signature.pk).delete()
+        deleted, _by_model = CommitmentSignature.objects.filter(pk=signature.pk).delete()
         if not deleted:
-            raise InvalidState("That signature has already been withdrawn.")
+            raise InvalidState(_("That signature has already been withdrawn."))
         content_changed()
 
 
@@ -179,18 +186,18 @@ def commitment_withdraw(*, signature: CommitmentSignature, by) -> None:
 def self_assessment_complete(*, organisation: Organisation, year: int, levels: dict[int, int], by) -> SelfAssessment:
     """Record the organisation's level (1 to 5) for every pillar in the matrix for a year. Once
     a year: completing it again for the same year replaces that year's answers."""
-    _require_admin(organisation, by, "complete its self-assessment")
+    _require_admin(organisation, by, _("Only %(organisation)s's admins can complete its self-assessment."))
     _require_verified(organisation)
     check_year(year)
     pillar_ids = set(MaturityLevel.objects.values_list("pillar_id", flat=True).distinct())
     missing = pillar_ids - set(levels)
     if missing:
-        names = ", ".join(Pillar.objects.filter(pk__in=missing).values_list("name", flat=True))
-        raise InvalidState(f"Choose a level for every pillar: {names}.")
+        names = ", ".join(p.label for p in Pillar.objects.filter(pk__in=missing))
+        raise InvalidState(_("Choose a level for every pillar: %(pillars)s.") % {"pillars": names})
     valid = set(MaturityLevel.objects.values_list("pillar_id", "level"))
     for pillar_id in pillar_ids:
         if (pillar_id, levels[pillar_id]) not in valid:
-            raise InvalidState("Choose one of the levels shown for every pillar.")
+            raise InvalidState(_("Choose one of the levels shown for every pillar."))
     with transaction.atomic():
         assessment, created = SelfAssessment.objects.select_for_update().get_or_create(
             organisation=organisation, year=year, defaults={"completed_by": by}

@@ -11,17 +11,19 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 # The largest value a DecimalField(max_digits=16, decimal_places=2) holds.
 MAX_VALUE = Decimal("99999999999999.99")
 
 
 class UnitKind(models.TextChoices):
-    PERCENTAGE = "percentage", "Percentage (%)"
-    MONEY = "money", "Money (£)"
-    COUNT = "count", "Count"
-    TONNES_CO2E = "tonnes_co2e", "Tonnes of CO2e"
-    AREA = "area", "Area (m²)"
+    PERCENTAGE = "percentage", gettext_lazy("Percentage (%)")
+    MONEY = "money", gettext_lazy("Money (£)")
+    COUNT = "count", gettext_lazy("Count")
+    TONNES_CO2E = "tonnes_co2e", gettext_lazy("Tonnes of CO2e")
+    AREA = "area", gettext_lazy("Area (m²)")
 
 
 # What each kind is called in a short unit column (a case study's "unit" text), and the suffix
@@ -51,25 +53,32 @@ def parse_value(text, kind: str) -> Decimal:
     refuses a percentage over 100, money or a fraction in a count, and negative amounts."""
     raw = str(text) if isinstance(text, (int, Decimal)) else (text or "").strip()
     if not raw:
-        raise ValidationError("Enter a value", code="required")
+        raise ValidationError(_("Enter a value"), code="required")
     lowered = raw.lower()
     if lowered.startswith("£") or lowered.startswith("-£"):
         if kind != UnitKind.MONEY:
-            raise ValidationError(f"Enter {_what(kind)}, not a sum of money", code="money_in_wrong_kind")
+            raise ValidationError(
+                _("Enter %(what)s, not a sum of money") % {"what": _what(kind)}, code="money_in_wrong_kind"
+            )
         lowered = lowered.replace("£", "", 1)
     for suffix in sorted(_SUFFIXES.get(kind, ()), key=len, reverse=True):
         if lowered.endswith(suffix):
             lowered = lowered[: -len(suffix)].strip()
             break
     if lowered.endswith("%") and kind != UnitKind.PERCENTAGE:
-        raise ValidationError(f"Enter {_what(kind)}, not a percentage", code="percentage_in_wrong_kind")
+        raise ValidationError(
+            _("Enter %(what)s, not a percentage") % {"what": _what(kind)}, code="percentage_in_wrong_kind"
+        )
     lowered = lowered.strip()
     if not _NUMBER.match(lowered):
-        raise ValidationError(f"Enter {_what(kind)} as a number, like {_example(kind)}", code="invalid")
+        raise ValidationError(
+            _("Enter %(what)s as a number, like %(example)s") % {"what": _what(kind), "example": _example(kind)},
+            code="invalid",
+        )
     try:
         number = Decimal(lowered.replace(",", ""))
     except InvalidOperation:  # pragma: no cover - the pattern above only lets numbers through
-        raise ValidationError(f"Enter {_what(kind)} as a number", code="invalid") from None
+        raise ValidationError(_("Enter %(what)s as a number") % {"what": _what(kind)}, code="invalid") from None
     validate_value(number, kind)
     return number
 
@@ -77,25 +86,31 @@ def parse_value(text, kind: str) -> Decimal:
 def validate_value(number: Decimal, kind: str) -> None:
     """The rules a number must meet for its kind (used on parsed text and on stored values)."""
     if number < 0:
-        raise ValidationError(f"Enter {_what(kind)} of 0 or more", code="negative")
+        raise ValidationError(_("Enter %(what)s of 0 or more") % {"what": _what(kind)}, code="negative")
     if number > MAX_VALUE:
-        raise ValidationError(f"Enter {_what(kind)} smaller than {format_value(MAX_VALUE, kind)}", code="too_large")
+        raise ValidationError(
+            _("Enter %(what)s smaller than %(largest)s") % {"what": _what(kind), "largest": format_value(MAX_VALUE, kind)},
+            code="too_large",
+        )
     if kind == UnitKind.PERCENTAGE and number > 100:
-        raise ValidationError("Enter a percentage between 0 and 100", code="percentage_over_100")
+        raise ValidationError(_("Enter a percentage between 0 and 100"), code="percentage_over_100")
     if kind == UnitKind.COUNT and number != number.to_integral_value():
-        raise ValidationError("Enter a whole number", code="fraction_in_count")
+        raise ValidationError(_("Enter a whole number"), code="fraction_in_count")
     if number.as_tuple().exponent < -2:
-        raise ValidationError(f"Enter {_what(kind)} with no more than 2 decimal places", code="too_precise")
+        raise ValidationError(
+            _("Enter %(what)s with no more than 2 decimal places") % {"what": _what(kind)}, code="too_precise"
+        )
 
 
 def _what(kind: str) -> str:
+    """What to enter, as the object of "Enter ..." (its own context, so Welsh can mutate it)."""
     return {
-        UnitKind.PERCENTAGE: "a percentage",
-        UnitKind.MONEY: "an amount in pounds",
-        UnitKind.COUNT: "a whole number",
-        UnitKind.TONNES_CO2E: "tonnes of CO2e",
-        UnitKind.AREA: "an area in square metres",
-    }.get(kind, "a number")
+        UnitKind.PERCENTAGE: pgettext("object of Enter", "a percentage"),
+        UnitKind.MONEY: pgettext("object of Enter", "an amount in pounds"),
+        UnitKind.COUNT: pgettext("object of Enter", "a whole number"),
+        UnitKind.TONNES_CO2E: pgettext("object of Enter", "tonnes of CO2e"),
+        UnitKind.AREA: pgettext("object of Enter", "an area in square metres"),
+    }.get(kind) or pgettext("object of Enter", "a number")
 
 
 def _example(kind: str) -> str:

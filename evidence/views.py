@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from anchors.models import Membership, Organisation, active_organisation_ids, is_admin_of
@@ -48,13 +50,13 @@ def _member_organisation(request, slug: str) -> Organisation:
         return organisation
     if not organisation.is_verified:
         raise Http404
-    raise PermissionDenied("Only the organisation's members can see its draft figures.")
+    raise PermissionDenied(_("Only the organisation's members can see its draft figures."))
 
 
 def _administered_organisation(request, slug: str) -> Organisation:
     organisation = _member_organisation(request, slug)
     if not is_admin_of(request.user, organisation.pk):
-        raise PermissionDenied("Only the organisation's admins can do this.")
+        raise PermissionDenied(_("Only the organisation's admins can do this."))
     return organisation
 
 
@@ -87,22 +89,24 @@ def measure_detail(request, slug):
             figure.measure = measure  # the same measure for every row: no query per row
         chart = bar_chart(
             [(f.organisation.name, f.value, measure.format(f.value)) for f in figures],
-            [("Median", summary.median)],
+            [(_("Median"), summary.median)],
         )
+        sentence = _(
+            "Each bar is one organisation's figure for %(year)s, best first (%(better)s). The dashed line "
+            "marks the median, %(median)s."
+        ) % {
+            "year": years.label(year), "better": measure.get_better_display().lower(),
+            "median": measure.format(summary.median),
+        }
+        if page.paginator.num_pages > 1:
+            sentence += " " + _("This page shows organisations %(first)s to %(last)s of %(count)s.") % {
+                "first": page.start_index(), "last": page.end_index(), "count": summary.count,
+            }
         context.update(
             page_obj=page, figures=figures, summary=summary, chart=chart, year_label=years.label(year),
             median=measure.format(summary.median), lower_quartile=measure.format(summary.lower_quartile),
             upper_quartile=measure.format(summary.upper_quartile), filtered=bool(regions or types),
-            chart_title=f"{measure.name}, {years.label(year)}",
-            chart_sentence=(
-                f"Each bar is one organisation's figure for {years.label(year)}, best first "
-                f"({measure.get_better_display().lower()}). The dashed line marks the median, "
-                f"{measure.format(summary.median)}."
-                + (
-                    f" This page shows organisations {page.start_index()} to {page.end_index()} of {summary.count}."
-                    if page.paginator.num_pages > 1 else ""
-                )
-            ),
+            chart_title=f"{measure.display_name}, {years.label(year)}", chart_sentence=sentence,
         )
     return render(request, "evidence/measure_detail.html", context)
 
@@ -166,8 +170,11 @@ def figure_record(request, slug):
                 raise PermissionDenied(str(error)) from None
             form.add_error(None, str(error))
         else:
-            state = "It is published." if figure.is_published else "It is a draft until you publish the year's figures."
-            messages.success(request, f"{figure.measure.name} for {figure.year_label} saved. {state}")
+            if figure.is_published:
+                text = _("%(measure)s for %(year)s saved. It is published.")
+            else:
+                text = _("%(measure)s for %(year)s saved. It is a draft until you publish the year's figures.")
+            messages.success(request, text % {"measure": figure.measure.display_name, "year": figure.year_label})
             return redirect("evidence:organisation_figures", slug=organisation.slug)
     return render(
         request, "evidence/figure_form.html",
@@ -194,9 +201,16 @@ def figures_publish(request, slug):
         _refuse(request, error)
     else:
         if unpublish:
-            messages.success(request, f"{count} figure{'s' if count != 1 else ''} for {years.label(year)} taken back to draft.")
+            text = ngettext(
+                "%(count)s figure for %(year)s taken back to draft.",
+                "%(count)s figures for %(year)s taken back to draft.",
+                count,
+            )
         else:
-            messages.success(request, f"{count} figure{'s' if count != 1 else ''} for {years.label(year)} published.")
+            text = ngettext(
+                "%(count)s figure for %(year)s published.", "%(count)s figures for %(year)s published.", count
+            )
+        messages.success(request, text % {"count": count, "year": years.label(year)})
     return redirect("evidence:organisation_figures", slug=slug)
 
 
@@ -210,7 +224,9 @@ def figure_delete(request, slug, pk):
     except AnchorsError as error:
         _refuse(request, error)
     else:
-        messages.success(request, f"{figure.measure.name} for {figure.year_label} removed.")
+        messages.success(
+            request, _("%(measure)s for %(year)s removed.") % {"measure": figure.measure.display_name, "year": figure.year_label}
+        )
     return redirect("evidence:organisation_figures", slug=slug)
 
 
@@ -275,12 +291,12 @@ def commitment_sign(request, slug):
     commitment = get_object_or_404(Commitment.objects.select_related("measure__pillar"), slug=slug)
     chosen = Organisation.objects.filter(slug=request.POST.get("organisation", "")).first()
     if chosen is not None and not is_admin_of(request.user, chosen.pk):
-        raise PermissionDenied("Only the organisation's admins can sign for it.")
+        raise PermissionDenied(_("Only the organisation's admins can sign for it."))
     signable = _signable_by(request.user, commitment)
     form = SignForm(request.POST, organisations=signable)
     if not form.is_valid():
         if chosen is None and not signable.exists():
-            raise PermissionDenied("Only an organisation's admins can sign for it.")
+            raise PermissionDenied(_("Only an organisation's admins can sign for it."))
         if chosen is None:
             return _commitment_page(request, commitment, form)
     organisation = chosen
@@ -289,7 +305,9 @@ def commitment_sign(request, slug):
     except AnchorsError as error:
         _refuse(request, error)
     else:
-        messages.success(request, f"{organisation.name} signed “{commitment.title}”.")
+        messages.success(
+            request, _("%(organisation)s signed “%(commitment)s”.") % {"organisation": organisation.name, "commitment": commitment.title}
+        )
     return redirect(commitment)
 
 
@@ -306,7 +324,11 @@ def commitment_withdraw(request, slug, organisation_slug):
     except AnchorsError as error:
         _refuse(request, error)
     else:
-        messages.success(request, f"{organisation.name}'s signature on “{commitment.title}” withdrawn.")
+        messages.success(
+            request,
+            _("%(organisation)s's signature on “%(commitment)s” withdrawn.")
+            % {"organisation": organisation.name, "commitment": commitment.title},
+        )
     return redirect(commitment)
 
 
@@ -338,7 +360,7 @@ def self_assessment(request, slug):
                 raise PermissionDenied(str(error)) from None
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"Self-assessment for {assessment.year_label} saved.")
+            messages.success(request, _("Self-assessment for %(year)s saved.") % {"year": assessment.year_label})
             return redirect(organisation)
     return render(
         request, "evidence/self_assessment_form.html",

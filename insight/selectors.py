@@ -14,6 +14,9 @@ from django.db import connection
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import Coalesce, Lag, TruncMonth
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language, ngettext, pgettext
+from django.utils.translation import gettext as _
 
 from anchors.models import Membership, Organisation, Pillar, Region, is_coordinator, lead_region_ids
 from casestudies.models import Transition
@@ -60,7 +63,7 @@ def month_starts(count: int = MONTHS, *, today: dt.date | None = None) -> list[d
     today = today or timezone.localdate()
     year, month = today.year, today.month
     starts = []
-    for _ in range(count):
+    for _month in range(count):
         starts.append(dt.date(year, month, 1))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return starts[::-1]
@@ -75,7 +78,8 @@ def _aware(day: dt.date) -> dt.datetime:
 
 
 def _month_label(day: dt.date) -> str:
-    return day.strftime("%b %Y")
+    """"Nov 2026" (in Welsh on a Welsh page: "Tach 2026")."""
+    return date_format(day, "M Y")
 
 
 # --- Case studies ------------------------------------------------------------------------------
@@ -83,34 +87,40 @@ def _month_label(day: dt.date) -> str:
 
 def case_studies_by_pillar() -> Table:
     counts = facet_summary()["pillars"]  # cached counts over every published case study
-    rows = [[p.name, counts.get(p.pk, 0)] for p in Pillar.objects.all()]
+    rows = [[p.label, counts.get(p.pk, 0)] for p in Pillar.objects.all()]
     total = facet_summary()["total"]
     top = max(rows, key=lambda r: r[1], default=None)
-    summary = f"{format_number(total)} case studies are published. A case study can belong to more than one pillar."
+    summary = ngettext(
+        "%(count)s case study is published. A case study can belong to more than one pillar.",
+        "%(count)s case studies are published. A case study can belong to more than one pillar.",
+        total,
+    ) % {"count": format_number(total)}
     if top and top[1]:
-        summary += f" {top[0]} has the most, with {format_number(top[1])}."
+        summary += " " + _("%(name)s has the most, with %(count)s.") % {"name": top[0], "count": format_number(top[1])}
+    title = _("Published case studies by pillar")
     return Table(
-        key="case-studies-by-pillar", title="Published case studies by pillar", summary=summary,
-        columns=["Pillar", "Published case studies"], rows=rows,
-        chart=bar_chart(id="chart-pillar", title="Published case studies by pillar",
+        key="case-studies-by-pillar", title=title, summary=summary,
+        columns=[_("Pillar"), _("Published case studies")], rows=rows,
+        chart=bar_chart(id="chart-pillar", title=title,
                         description=summary, items=[(r[0], r[1]) for r in rows],
-                        axis_label="Published case studies"),
+                        axis_label=_("Published case studies")),
     )
 
 
 def case_studies_by_region() -> Table:
     counts = facet_summary()["regions"]
-    rows = [[r.name, counts.get(r.pk, 0)] for r in Region.objects.all()]
+    rows = [[r.label, counts.get(r.pk, 0)] for r in Region.objects.all()]
     top = max(rows, key=lambda r: r[1], default=None)
-    summary = "Published case studies by the region of the organisation that wrote them."
+    summary = _("Published case studies by the region of the organisation that wrote them.")
     if top and top[1]:
-        summary += f" {top[0]} has the most, with {format_number(top[1])}."
+        summary += " " + _("%(name)s has the most, with %(count)s.") % {"name": top[0], "count": format_number(top[1])}
+    title = _("Published case studies by region")
     return Table(
-        key="case-studies-by-region", title="Published case studies by region", summary=summary,
-        columns=["Region", "Published case studies"], rows=rows,
-        chart=bar_chart(id="chart-region", title="Published case studies by region",
+        key="case-studies-by-region", title=title, summary=summary,
+        columns=[_("Region"), _("Published case studies")], rows=rows,
+        chart=bar_chart(id="chart-region", title=title,
                         description=summary, items=[(r[0], r[1]) for r in rows],
-                        axis_label="Published case studies"),
+                        axis_label=_("Published case studies")),
     )
 
 
@@ -189,21 +199,28 @@ def moderation_times(months: int = MONTHS) -> Table:
     p90s = [network.get(m, (None, None))[1] for m in starts]
     if rows:
         recent = next(i for i in range(len(starts) - 1, -1, -1) if medians[i] is not None)
-        summary = (
-            f"How long case studies waited between being submitted and a moderator's decision, in days. "
-            f"In {_month_label(starts[recent])} half were decided within {format_number(medians[recent])} days "
-            f"and 9 in 10 within {format_number(p90s[recent])} days across the network."
-        )
+        summary = _(
+            "How long case studies waited between being submitted and a moderator's decision, in days. "
+            "In %(month)s half were decided within %(median)s days and 9 in 10 within %(p90)s days across "
+            "the network."
+        ) % {
+            "month": _month_label(starts[recent]), "median": format_number(medians[recent]),
+            "p90": format_number(p90s[recent]),
+        }
     else:
-        summary = f"No moderation decisions were made in the last {months} months."
+        summary = ngettext(
+            "No moderation decisions were made in the last month.",
+            "No moderation decisions were made in the last %(months)s months.",
+            months,
+        ) % {"months": months}
     return Table(
-        key="moderation-times", title="Time to a moderation decision", summary=summary,
-        columns=["Month", "Region", "Decisions", "Median wait (days)", "90th percentile wait (days)"],
+        key="moderation-times", title=_("Time to a moderation decision"), summary=summary,
+        columns=[_("Month"), _("Region"), _("Decisions"), _("Median wait (days)"), _("90th percentile wait (days)")],
         rows=rows, private=True,
         chart=line_chart(
-            id="chart-moderation", title="Days from submission to decision, across the network",
+            id="chart-moderation", title=_("Days from submission to decision, across the network"),
             description=summary, x_labels=[_month_label(m) for m in starts],
-            series=[("Median", medians), ("90th percentile", p90s)], y_axis_label="Days",
+            series=[(_("Median"), medians), (_("90th percentile"), p90s)], y_axis_label=_("Days"),
         ),
     )
 
@@ -245,19 +262,23 @@ def membership_growth(months: int = MONTHS) -> Table:
     )
     rows = [[_month_label(day), organisations[f"m{i}"], memberships[f"m{i}"]] for i, day in enumerate(starts)]
     first, last = rows[0], rows[-1]
-    summary = (
-        f"At the end of {last[0]}, {format_number(last[1])} organisations were verified members and "
-        f"{format_number(last[2])} people had an active membership, against {format_number(first[1])} and "
-        f"{format_number(first[2])} at the end of {first[0]}."
-    )
+    summary = _(
+        "At the end of %(month)s, %(organisations)s organisations were verified members and %(people)s people "
+        "had an active membership, against %(first_organisations)s and %(first_people)s at the end of "
+        "%(first_month)s."
+    ) % {
+        "month": last[0], "organisations": format_number(last[1]), "people": format_number(last[2]),
+        "first_organisations": format_number(first[1]), "first_people": format_number(first[2]),
+        "first_month": first[0],
+    }
     return Table(
-        key="membership-growth", title="Membership growth", summary=summary,
-        columns=["Month", "Organisations verified", "People with an active membership"], rows=rows,
+        key="membership-growth", title=_("Membership growth"), summary=summary,
+        columns=[_("Month"), _("Organisations verified"), _("People with an active membership")], rows=rows,
         chart=line_chart(
-            id="chart-membership", title="Verified organisations and people with an active membership",
+            id="chart-membership", title=_("Verified organisations and people with an active membership"),
             description=summary, x_labels=[r[0] for r in rows],
-            series=[("People", [r[2] for r in rows]), ("Organisations", [r[1] for r in rows])],
-            y_axis_label="Number at the end of the month",
+            series=[(_("People"), [r[2] for r in rows]), (_("Organisations"), [r[1] for r in rows])],
+            y_axis_label=_("Number at the end of the month"),
         ),
     )
 
@@ -287,24 +308,26 @@ def digest_reach(limit: int = DIGESTS) -> Table:
     )
     rows = [
         [d.subject, d.get_kind_display(),
-         timezone.localtime(d.started_at).strftime("%-d %b %Y") if d.started_at else "",
+         date_format(timezone.localtime(d.started_at), "j M Y") if d.started_at else "",
          d.sent, d.failed, d.unsubscribed]
         for d in digests
     ]
     if rows:
         sent, failed = sum(r[3] for r in rows), sum(r[4] for r in rows)
-        summary = (
-            f"The latest {len(rows)} digests reached {format_number(sent)} inboxes; "
-            f"{format_number(failed)} messages could not be delivered."
-        )
+        summary = ngettext(
+            "The latest %(count)s digest reached %(sent)s inboxes; %(failed)s messages could not be delivered.",
+            "The latest %(count)s digests reached %(sent)s inboxes; %(failed)s messages could not be delivered.",
+            len(rows),
+        ) % {"count": len(rows), "sent": format_number(sent), "failed": format_number(failed)}
     else:
-        summary = "No digests have been sent yet."
+        summary = _("No digests have been sent yet.")
     return Table(
-        key="digest-reach", title="Digest reach", summary=summary,
-        columns=["Digest", "Kind", "Sending started", "Sent", "Failed", "Recipients since unsubscribed"],
+        key="digest-reach", title=_("Digest reach"), summary=summary,
+        columns=[_("Digest"), _("Kind"), _("Sending started"), _("Sent"), _("Failed"),
+                 _("Recipients since unsubscribed")],
         rows=rows, private=True,
-        chart=bar_chart(id="chart-digests", title="Messages sent per digest", description=summary,
-                        items=[(r[0], r[3]) for r in rows], axis_label="Messages sent") if rows else None,
+        chart=bar_chart(id="chart-digests", title=_("Messages sent per digest"), description=summary,
+                        items=[(r[0], r[3]) for r in rows], axis_label=_("Messages sent")) if rows else None,
     )
 
 
@@ -322,21 +345,24 @@ def measures_covered() -> Table:
             organisations=Count("figures__organisation", distinct=True, filter=published_by_verified)
         )
         .select_related("pillar")
-        .only("pk", "name", "pillar__name", "pillar__position", "position")
+        .only("pk", "name", "name_cy", "pillar__name", "pillar__name_cy", "pillar__position", "position")
         .order_by("pillar__position", "position", "name")  # an aggregate drops Meta.ordering
     )
-    rows = [[m.name, m.pillar.name, m.organisations] for m in measures]
+    rows = [[m.display_name, m.pillar.label, m.organisations] for m in measures]
     covered = sum(1 for r in rows if r[2])
-    summary = (
-        f"{covered} of {len(rows)} standard measures have published figures from at least one verified "
-        "organisation. The chart counts the organisations that have published any year's figure for each."
-    )
+    summary = ngettext(
+        "%(covered)s of %(count)s standard measure has published figures from at least one verified "
+        "organisation. The chart counts the organisations that have published any year's figure for each.",
+        "%(covered)s of %(count)s standard measures have published figures from at least one verified "
+        "organisation. The chart counts the organisations that have published any year's figure for each.",
+        len(rows),
+    ) % {"covered": covered, "count": len(rows)}
     return Table(
-        key="measures-covered", title="Standard measures with published figures", summary=summary,
-        columns=["Measure", "Pillar", "Organisations with published figures"], rows=rows,
-        chart=bar_chart(id="chart-measures", title="Organisations with published figures, by measure",
+        key="measures-covered", title=_("Standard measures with published figures"), summary=summary,
+        columns=[_("Measure"), _("Pillar"), _("Organisations with published figures")], rows=rows,
+        chart=bar_chart(id="chart-measures", title=_("Organisations with published figures, by measure"),
                         description=summary, items=[(r[0], r[2]) for r in rows],
-                        axis_label="Organisations with published figures") if rows else None,
+                        axis_label=_("Organisations with published figures")) if rows else None,
     )
 
 
@@ -349,24 +375,28 @@ def commitments_covered() -> Table:
             )
         )
         .select_related("measure")
-        .only("pk", "title", "target_value", "target_date", "measure__name", "measure__unit_kind")
+        .only("pk", "title", "target_value", "target_date", "measure__name", "measure__name_cy", "measure__unit_kind")
         # Meta.ordering is not applied to a GROUP BY query: say the order.
         .order_by("target_date", "title")
     )
     rows = [
-        [c.title, c.measure.name, c.target_formatted, c.target_date.strftime("%-d %B %Y"), c.signatories]
+        [c.title, c.measure.display_name, c.target_formatted, date_format(c.target_date, "j F Y"), c.signatories]
         for c in commitments
     ]
     if rows:
         signed = sum(r[4] for r in rows)
-        summary = f"{format_number(signed)} signatures on {len(rows)} commitments from verified organisations."
+        summary = ngettext(
+            "%(signed)s signatures on %(count)s commitment from verified organisations.",
+            "%(signed)s signatures on %(count)s commitments from verified organisations.",
+            len(rows),
+        ) % {"signed": format_number(signed), "count": len(rows)}
     else:
-        summary = "No commitments have been set yet."
+        summary = _("No commitments have been set yet.")
     return Table(
-        key="commitments-signed", title="Commitments and their signatories", summary=summary,
-        columns=["Commitment", "Measure", "Target", "By", "Signatories"], rows=rows,
-        chart=bar_chart(id="chart-commitments", title="Signatories per commitment", description=summary,
-                        items=[(r[0], r[4]) for r in rows], axis_label="Signatory organisations")
+        key="commitments-signed", title=_("Commitments and their signatories"), summary=summary,
+        columns=[_("Commitment"), _("Measure"), _("Target"), pgettext("by a date", "By"), _("Signatories")], rows=rows,
+        chart=bar_chart(id="chart-commitments", title=_("Signatories per commitment"), description=summary,
+                        items=[(r[0], r[4]) for r in rows], axis_label=_("Signatory organisations"))
         if rows else None,
     )
 
@@ -389,21 +419,28 @@ TABLES: dict[str, tuple[Callable[[], Table], bool]] = {
 # to work out, so the beat task (tasks.refresh_tables) rebuilds them all more often than this
 # and a person only ever waits for one when the cache has been emptied.
 CACHE_SECONDS = 15 * 60
-CACHE_KEY = "insight:table:{}"
+# A built table holds its words (title, headings, summary, month names) in the language it was
+# built in, so each language keeps its own copy.
+CACHE_KEY = "insight:table:{language}:{key}"
+
+
+def cache_key(key: str, language: str | None = None) -> str:
+    """Where a table is kept: in the given language, or the active one."""
+    return CACHE_KEY.format(language=language or get_language() or settings.LANGUAGE_CODE, key=key)
 
 
 def build_table(key: str) -> Table:
-    """Work a table out afresh and keep it for the next CACHE_SECONDS."""
+    """Work a table out afresh, in the active language, and keep it for the next CACHE_SECONDS."""
     build, _private = TABLES[key]
     built = build()
     built.built_at = timezone.now()
-    cache.set(CACHE_KEY.format(key), built, CACHE_SECONDS)
+    cache.set(cache_key(key), built, CACHE_SECONDS)
     return built
 
 
 def table(key: str) -> Table:
-    """The table as last built, or built now when none is kept."""
-    return cache.get(CACHE_KEY.format(key)) or build_table(key)
+    """The table as last built in the active language, or built now when none is kept."""
+    return cache.get(cache_key(key)) or build_table(key)
 
 
 def tables_for(user) -> list[Table]:

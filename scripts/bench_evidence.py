@@ -258,15 +258,15 @@ def child_measure(args) -> None:
 
     from casestudies.caching import SUMMARY_KEY, rebuild_facet_summary
     from evidence.models import StandardMeasure
-    from insight.selectors import CACHE_KEY, TABLES, build_table
+    from insight.selectors import TABLES, build_table, cache_key
     from sitecache import bump_content_version
 
     def forget_insight():
-        cache.delete_many([CACHE_KEY.format(k) for k in TABLES] + [SUMMARY_KEY])
+        cache.delete_many([cache_key(k) for k in TABLES] + [SUMMARY_KEY])
         bump_content_version()  # nor a stored page or fragment
 
     def forget_tables():  # the facet summary kept, as a worker keeps it after every change
-        cache.delete_many([CACHE_KEY.format(k) for k in TABLES])
+        cache.delete_many([cache_key(k) for k in TABLES])
         bump_content_version()
 
     def warm_insight():
