@@ -193,7 +193,7 @@ RESOURCE_DOCUMENT = (
 RESOURCE_RANK = f"ts_rank({RESOURCE_DOCUMENT}, websearch_to_tsquery(%s::regconfig, %s))"
 RESOURCE_HEADLINE = (
     "ts_headline(%s::regconfig, casestudies_resource.summary, websearch_to_tsquery(%s::regconfig, %s), "
-    "'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2')"
+    "'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15')"
 )
 
 
