@@ -48,6 +48,17 @@ def _breach_service_offline(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A request to a Welsh page (/cy/...) leaves Welsh active in the test's thread; every test
+    starts in English, as every request and task does."""
+    from django.utils import translation
+
+    translation.activate("en-gb")
+    yield
+    translation.activate("en-gb")
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate limits and role caches count in the cache; every test starts from nothing."""
     cache.clear()
