@@ -187,7 +187,8 @@ def test_the_case_study_page_for_a_member(client, org):
 
     # The case study and its related ones come from the cache shared with visitors (counted
     # cold here); what is theirs alone is asked each time.
-    expected = [*SIGNED_IN, *DETAIL, f"{ROLES} (may they author or moderate it?)", "its open revision"]
+    expected = [*SIGNED_IN, *DETAIL, f"{ROLES} (may they author or moderate it?)", "its open revision",
+                "what they saved, for the Save button (network.templatetags.follow_tags)"]
     at_1_and_50(client, reverse("casestudies:detail", args=["shown"]), expected, add)
 
 
