@@ -330,6 +330,8 @@ def read_sources() -> tuple[dict, list[str]]:
 # makemessages writes into locale/<language>/: it extracts into a scratch locale, so the real
 # catalogue is never missing or half-written while others read it (they build in parallel).
 SCRATCH_LOCALE = "zz"
+# A part-file entry with this extracted comment (`#. allauth`) is a library's string we show.
+LIBRARY_MARK = "allauth"
 
 
 def _makemessages() -> list[Entry]:
@@ -391,6 +393,21 @@ def build() -> tuple[list[Entry], list[str]]:
                 entry.msgstrs = (source.msgstrs + [""] * forms)[:forms]
             else:
                 entry.msgstrs = [""] * forms
+        # Strings of a library we show but that ships no Welsh (allauth): kept though our code
+        # does not use them, when their part-file entry is marked `#. allauth`.
+        extracted = {entry.key for entry in entries}
+        entries += [
+            Entry(
+                msgid=entry.msgid,
+                msgctxt=entry.msgctxt,
+                msgid_plural=entry.msgid_plural,
+                msgstrs=entry.msgstrs,
+                flags=entry.flags,
+                comments=entry.comments,
+            )
+            for key, entry in translations.items()
+            if key not in extracted and LIBRARY_MARK in entry.comments
+        ]
         CATALOGUE.parent.mkdir(parents=True, exist_ok=True)
         _replace(CATALOGUE, lambda target: target.write_text(format_po(entries), encoding="utf-8"))
         _compile()
@@ -400,7 +417,11 @@ def build() -> tuple[list[Entry], list[str]]:
 def unused_translations(entries: list[Entry]) -> list[str]:
     used = {entry.key for entry in entries}
     translations, _ = read_sources()
-    return sorted(f"{e.source}: {e.msgid!r}" for key, e in translations.items() if key not in used)
+    return sorted(
+        f"{e.source}: {e.msgid!r}"
+        for key, e in translations.items()
+        if key not in used and LIBRARY_MARK not in e.comments
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -408,7 +429,9 @@ def main(argv: list[str]) -> int:
         print("usage: python scripts/welsh.py build|check", file=sys.stderr)
         return 2
     entries, conflicts = build()
-    missing = [entry for entry in entries if not entry.translated]
+    missing = [
+        entry for entry in entries if not entry.translated and LIBRARY_MARK not in entry.comments
+    ]
     for conflict in conflicts:
         print(f"CONFLICT {conflict}", file=sys.stderr)
     print(

@@ -227,3 +227,14 @@ def test_fragments_are_kept_per_language():
         assert sitecache.fragment("test-language", (), build) == "Mewngofnodi"
         assert sitecache.fragment("test-language", (), build) == "Mewngofnodi"
     assert built == ["en-gb", "cy"]
+
+
+def test_allauths_own_pages_and_labels_are_in_welsh(client):
+    # allauth ships no Welsh: locale/cy/sources/allauth.po gives its strings on our pages.
+    html = client.get("/cy/account/login/").content.decode()
+    assert "Cyfrinair" in html and "Cofio fi" in html
+    client.force_login(UserFactory())
+    html = client.get("/cy/account/email/").content.decode()
+    assert "Cyfeiriadau e-bost" in html
+    html = client.get("/cy/account/2fa/").content.decode()
+    assert "Ap dilysu" in html
