@@ -30,7 +30,8 @@ async function toggle(form) {
   const status = liveRegion();
   button.disabled = true;
   try {
-    const response = await fetch(form.action, {
+    // Not form.action: the form's <input name="action"> shadows that property.
+    const response = await fetch(form.getAttribute("action"), {
       method: "POST",
       body: new FormData(form),
       headers: { "X-Requested-With": "XMLHttpRequest", Accept: "application/json" },
