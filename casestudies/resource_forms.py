@@ -105,7 +105,7 @@ class ResourceForm(forms.Form):
         if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
             raise forms.ValidationError(_("Enter a web address starting with https:// or http://"))
         try:
-            forms.URLField().clean(url)
+            forms.URLField(assume_scheme="https").clean(url)
         except forms.ValidationError as error:
             raise forms.ValidationError(_("Enter a web address starting with https:// or http://")) from error
         return url
