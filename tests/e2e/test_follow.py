@@ -45,3 +45,8 @@ def test_follow_without_javascript_and_save_with_it(pages):
     pages.goto("/following/")
     assert "Buying from Leeds firms" in pages.page.inner_text("main")
     assert "Unfollow" in pages.page.inner_text("main")
+
+    # Both pages in Welsh pass the same checks.
+    pages.goto("/cy/following/")
+    pages.goto("/cy/saved/")
+    assert pages.page.get_attribute("html", "lang") == "cy"
