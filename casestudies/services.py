@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-import sitecache
 from anchors.models import Organisation, is_member_of
 from evidence.models import StandardMeasure
 
@@ -423,7 +422,7 @@ def resource_edit(*, resource: Resource, by, content: dict, upload=None) -> Reso
             raise WorkflowError(_("This resource has been decided and can no longer be edited."))
         _apply_resource_content(resource, content, upload)
         if resource.status == Status.PUBLISHED:
-            sitecache.content_changed()
+            published_changed()  # after the commit: retire cached pages, recount facets
     return resource
 
 
@@ -444,7 +443,7 @@ def _resource_decide(resource: Resource, *, by, action: str, comment: str) -> Re
         moderation.require_moderator(by, resource.organisation)
         moderation.move(resource, action=action, by=by, comment=comment)
         if action == "published":
-            sitecache.content_changed()
+            published_changed()  # after the commit: retire cached pages, recount facets
         emails.resource_decided(resource=resource, action=action, comment=comment)
     return resource
 
@@ -468,5 +467,5 @@ def resource_archive(*, resource: Resource, by, comment: str = "") -> Resource:
     with transaction.atomic():
         resource = _locked_resource(resource)
         moderation.move(resource, action="archived", by=by, comment=comment)
-        sitecache.content_changed()
+        published_changed()  # after the commit: retire cached pages, recount facets
     return resource

@@ -328,3 +328,22 @@ def test_the_search_is_in_welsh_too(client):
     if page.status_code == 404:
         pytest.skip("no /cy/ URLs yet")
     assert page.status_code == 200
+
+
+def test_publishing_and_archiving_a_resource_recounts_the_summary(django_capture_on_commit_callbacks):
+    """The resource services ask for a new facet summary after their commit, as the case-study
+    services do, so the unfiltered page's total and Kind counts follow."""
+    from casestudies import services
+    from tests.anchors.factories import lead_of
+
+    caching.rebuild_facet_summary()
+    resource = ResourceFactory(kind="report", status="submitted")
+    lead = lead_of("Y63")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.resource_publish(resource=resource, by=lead)
+    assert results("").page.paginator.count == 1
+    assert facet("", "kind")["report"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.resource_archive(resource=resource, by=lead)
+    assert results("").page.paginator.count == 0
+    assert facet("", "kind")["report"] == 0
