@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -29,6 +30,7 @@ from .selectors import feed_items, followed_ids, following_feed, saved_items
 from .templatetags.follow_tags import remember
 
 PER_PAGE = 20
+POPULAR_TAGS = 12
 
 # What each kind in a button's URL fetches: only what this person may see, so anything else is 404.
 FOLLOWABLE = {
@@ -143,6 +145,10 @@ def following(request: HttpRequest) -> HttpResponse:
         page = Paginator(following_feed(ids), PER_PAGE).get_page(request.GET.get("page"))
         items = feed_items(page.object_list)
     by_kind = {kind: [f for f in follows if f.kind == kind] for kind in Follow.KINDS}
+    # The tags most used on case studies and resources, each with its Follow button.
+    popular_tags = Tag.objects.annotate(uses=Count("taggit_taggeditem_items")).order_by("-uses", "name")[
+        :POPULAR_TAGS
+    ]
     return render(
         request,
         "network/following.html",
@@ -153,6 +159,7 @@ def following(request: HttpRequest) -> HttpResponse:
             "followed": by_kind,
             "topics_form": topics_form,
             "tag_form": tag_form,
+            "popular_tags": popular_tags,
             "nav": "following",
         },
     )

@@ -204,6 +204,7 @@ def test_following_shows_what_is_new_from_what_they_follow(client, member, org):
         assert item.title in page
     assert unrelated.title not in page and "A draft nobody follows" not in page
     assert "Unfollow" in page
+    assert "Tags used most often" in page and 'aria-pressed="true"' in page  # the followed tag
 
 
 def test_the_topics_form_follows_pillars_and_regions(client, member):
@@ -276,6 +277,7 @@ def test_following_runs_the_same_queries_for_1_and_50_items(client, member):
         "the pillars for the form",
         "count the regions",
         "the regions for the form",
+        "the tags used most often, with their Follow buttons (no query: what they follow is known)",
     ]
 
     def add(n):
