@@ -13,7 +13,11 @@ from django.forms.formsets import (
     TOTAL_FORM_COUNT,
     ManagementForm,
 )
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from anchors.forms import LabelMultipleChoiceField
 from anchors.models import Organisation, Pillar
 from evidence.models import StandardMeasure
 from evidence.units import parse_value, unit_label
@@ -49,36 +53,39 @@ def _validate_section(text: str, *, heading: str) -> None:
 class CaseStudyForm(forms.Form):
     organisation = forms.ModelChoiceField(
         queryset=Organisation.objects.none(),
-        label="Organisation",
+        label=_("Organisation"),
         empty_label=None,
-        help_text="The member organisation this case study belongs to.",
+        help_text=_("The member organisation this case study belongs to."),
     )
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(label=_("Title"), max_length=200)
     summary = forms.CharField(
+        label=_("Summary"),
         max_length=600,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Two or three sentences, shown in lists and emails.",
+        help_text=_("Two or three sentences, shown in lists and emails."),
     )
-    pillars = forms.ModelMultipleChoiceField(
+    pillars = LabelMultipleChoiceField(
+        label=_("Pillars"),
         queryset=Pillar.objects.all(),
         widget=forms.CheckboxSelectMultiple,
-        help_text="Choose at least one.",
-        error_messages={"required": "Choose at least one pillar"},
+        help_text=_("Choose at least one."),
+        error_messages={"required": _("Choose at least one pillar")},
     )
     tags = forms.CharField(
+        label=_("Tags"),
         required=False,
         max_length=400,
-        help_text="Separate tags with commas, for example: social value, apprenticeships.",
+        help_text=_("Separate tags with commas, for example: social value, apprenticeships."),
     )
-    period = forms.CharField(label="Period covered", max_length=100, required=False,
-                             help_text="For example, April 2020 to March 2022.")
-    contact_name = forms.CharField(label="Contact person", max_length=150, required=False)
-    contact_email = forms.EmailField(label="Contact email", required=False)
+    period = forms.CharField(label=_("Period covered"), max_length=100, required=False,
+                             help_text=_("For example, April 2020 to March 2022."))
+    contact_name = forms.CharField(label=_("Contact person"), max_length=150, required=False)
+    contact_email = forms.EmailField(label=_("Contact email"), required=False)
     partners = forms.CharField(
-        label="Partner organisations",
+        label=_("Partner organisations"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One a line. Names of member organisations are linked to their profiles.",
+        help_text=_("One a line. Names of member organisations are linked to their profiles."),
     )
 
     def __init__(self, *args, organisations=None, tag_suggestions=(), **kwargs):
@@ -88,7 +95,9 @@ class CaseStudyForm(forms.Form):
                 label=heading,
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 6}),
-                help_text=f"{hint} You can use Markdown: **bold**, lists, [links](https://example.org).",
+                help_text=format_lazy(
+                    "{} {}", hint, _("You can use Markdown: **bold**, lists, [links](https://example.org).")
+                ),
                 validators=[partial(_validate_section, heading=heading)],
             )
         if organisations is None:
@@ -96,9 +105,12 @@ class CaseStudyForm(forms.Form):
         else:
             self.fields["organisation"].queryset = organisations
         if tag_suggestions:
-            self.fields["tags"].help_text += " Tags already in use: " + ", ".join(tag_suggestions) + "."
+            self.fields["tags"].help_text = (
+                f"{self.fields['tags'].help_text} "
+                + gettext("Tags already in use: %(tags)s.") % {"tags": ", ".join(tag_suggestions)}
+            )
 
-    error_messages_map = {"title": "Enter a title", "summary": "Enter a summary"}
+    error_messages_map = {"title": _("Enter a title"), "summary": _("Enter a summary")}
 
     def clean_tags(self) -> list[str]:
         names = [" ".join(t.split()) for t in self.cleaned_data["tags"].split(",")]
@@ -162,25 +174,28 @@ class MeasureForm(forms.Form):
     measure described in free text with its own unit, as before."""
 
     standard_measure = forms.TypedChoiceField(
-        label="Standard measure", required=False, coerce=int, empty_value=None,
-        help_text="Choose one so your figure can be compared with other members', or leave it and describe the measure below.",
+        label=_("Standard measure"), required=False, coerce=int, empty_value=None,
+        help_text=_(
+            "Choose one so your figure can be compared with other members', or leave it and describe the measure below."
+        ),
     )
     measure = forms.CharField(
-        max_length=200, required=False,
-        help_text="For example, spend with local suppliers. Leave empty to use the standard measure's name.",
+        label=_("Measure"), max_length=200, required=False,
+        help_text=_("For example, spend with local suppliers. Leave empty to use the standard measure's name."),
     )
-    value = forms.CharField(max_length=40, required=False)
+    value = forms.CharField(label=_("Value"), max_length=40, required=False)
     unit = forms.CharField(
-        max_length=40, required=False, help_text="For example %, £, people. Not needed with a standard measure."
+        label=_("Unit"), max_length=40, required=False,
+        help_text=_("For example %, £, people. Not needed with a standard measure."),
     )
-    period = forms.CharField(max_length=100, required=False)
-    baseline = forms.CharField(max_length=40, required=False)
+    period = forms.CharField(label=_("Period"), max_length=100, required=False)
+    baseline = forms.CharField(label=_("Baseline"), max_length=40, required=False)
 
     def __init__(self, *args, standard_measures: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.standard_measures = standard_measures or {}
-        self.fields["standard_measure"].choices = [("", "None: I will describe the measure")] + [
-            (pk, m.name) for pk, m in self.standard_measures.items()
+        self.fields["standard_measure"].choices = [("", gettext("None: I will describe the measure"))] + [
+            (pk, m.display_name) for pk, m in self.standard_measures.items()
         ]
 
     def _number(self, name: str, standard) -> Decimal | None:
@@ -195,7 +210,7 @@ class MeasureForm(forms.Form):
                 return None
         number = _free_number(text)
         if number is None:
-            self.add_error(name, "Enter a number")
+            self.add_error(name, gettext("Enter a number"))
         return number
 
     def clean(self):
@@ -209,11 +224,11 @@ class MeasureForm(forms.Form):
             data["unit"] = unit_label(standard.unit_kind)
         else:
             if not data.get("measure"):
-                self.add_error("measure", "Enter what was measured")
+                self.add_error("measure", gettext("Enter what was measured"))
             if not data.get("unit"):
-                self.add_error("unit", "Enter the unit")
+                self.add_error("unit", gettext("Enter the unit"))
         if not (data.get("value") or "").strip():
-            self.add_error("value", "Enter the value as a number")
+            self.add_error("value", gettext("Enter the value as a number"))
         data["value"], data["baseline"] = value, baseline
         return data
 
@@ -241,7 +256,7 @@ class BaseMeasureFormSet(BaseFormSet):
     that was changed (100,000 rows, or not a number) is capped, reported and corrected rather
     than trusted, and the rows that were typed are shown again."""
 
-    CHANGED_MESSAGE = (
+    CHANGED_MESSAGE = _(
         "The form was changed before it was sent, so nothing was saved. "
         "Check the outcome measures and the rest of the form, then save again."
     )
@@ -300,18 +315,20 @@ MeasureFormSet = formset_factory(
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
+        label=_("Decision"),
         choices=[
-            ("publish", "Publish"),
-            ("request_changes", "Request changes"),
-            ("reject", "Reject"),
+            ("publish", _("Publish")),
+            ("request_changes", _("Request changes")),
+            ("reject", _("Reject")),
         ],
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose a decision"},
+        error_messages={"required": _("Choose a decision")},
     )
     comment = forms.CharField(
+        label=_("Comment"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Required when you request changes (say what to change) or reject (give the reason).",
+        help_text=_("Required when you request changes (say what to change) or reject (give the reason)."),
     )
 
     def clean(self):
@@ -319,35 +336,40 @@ class DecisionForm(forms.Form):
         if data.get("decision") in ("request_changes", "reject") and not (data.get("comment") or "").strip():
             self.add_error(
                 "comment",
-                "Say what needs to change" if data["decision"] == "request_changes" else "Give a reason for rejecting it",
+                gettext("Say what needs to change")
+                if data["decision"] == "request_changes"
+                else gettext("Give a reason for rejecting it"),
             )
         return data
 
 
 class AttachmentForm(forms.Form):
     file = forms.FileField(
-        help_text="PDF, Word, PowerPoint, Excel, PNG or JPEG, up to 10 MB.",
-        error_messages={"required": "Choose a file to upload"},
+        label=_("File"),
+        help_text=_("PDF, Word, PowerPoint, Excel, PNG or JPEG, up to 10 MB."),
+        error_messages={"required": _("Choose a file to upload")},
     )
-    title = forms.CharField(max_length=200, error_messages={"required": "Enter a title for the file"})
+    title = forms.CharField(
+        label=_("Title"), max_length=200, error_messages={"required": _("Enter a title for the file")}
+    )
     alt_text = forms.CharField(
-        label="Alternative text",
+        label=_("Alternative text"),
         max_length=300,
         required=False,
-        help_text="For images: describe the image for people who cannot see it.",
+        help_text=_("For images: describe the image for people who cannot see it."),
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file must be 10 MB or smaller")
+            raise forms.ValidationError(gettext("The file must be 10 MB or smaller"))
         if upload.size == 0:
-            raise forms.ValidationError("The file is empty")
+            raise forms.ValidationError(gettext("The file is empty"))
         head = upload.read(8192)
         upload.seek(0)
         kind = filetype.guess(head)
         if kind is None or kind.mime not in ALLOWED_UPLOADS:
-            raise forms.ValidationError("The file must be a PDF, Word, PowerPoint, Excel, PNG or JPEG file")
+            raise forms.ValidationError(gettext("The file must be a PDF, Word, PowerPoint, Excel, PNG or JPEG file"))
         upload.detected_mime = kind.mime
         upload.detected_extension = ALLOWED_UPLOADS[kind.mime]
         return upload
@@ -356,5 +378,5 @@ class AttachmentForm(forms.Form):
         data = super().clean()
         upload = data.get("file")
         if upload is not None and upload.detected_mime.startswith("image/") and not data.get("alt_text", "").strip():
-            self.add_error("alt_text", "Enter alternative text describing the image")
+            self.add_error("alt_text", gettext("Enter alternative text describing the image"))
         return data

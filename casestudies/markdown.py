@@ -29,6 +29,7 @@ import nh3
 from django.core.exceptions import ValidationError
 from django.utils.html import linebreaks
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 logger = logging.getLogger(__name__)
 
@@ -142,21 +143,26 @@ def markdown_problem(text: str, *, max_length: int = MAX_RENDER_LENGTH) -> str |
     """What stops this text being rendered as Markdown, in words for its author, or None."""
     text = text or ""
     if len(text) > max_length:
-        return f"Shorten this to {max_length:,} characters or fewer (it has {len(text):,})."
+        return gettext("Shorten this to %(limit)s characters or fewer (it has %(length)s).") % {
+            "limit": f"{max_length:,}",
+            "length": f"{len(text):,}",
+        }
     depth = _nesting_depth(text)
     if depth > MAX_NESTING:
-        return (
-            f"Lists and quotes can sit inside one another up to {MAX_NESTING} levels deep, "
-            f"but this text goes {depth:,} levels deep. Reduce the indentation or the number of > signs."
-        )
+        return gettext(
+            "Lists and quotes can sit inside one another up to %(limit)s levels deep, "
+            "but this text goes %(depth)s levels deep. Reduce the indentation or the number of > signs."
+        ) % {"limit": MAX_NESTING, "depth": f"{depth:,}"}
     open_brackets, angles = _bracket_counts(text)
     if open_brackets > MAX_OPEN_BRACKETS:
-        return (
-            f"This text has too many brackets ([, ( or <) open at once: {MAX_OPEN_BRACKETS} at most. "
+        return gettext(
+            "This text has too many brackets ([, ( or <) open at once: %(limit)s at most. "
             "Close or remove some, or put a backslash (\\) before a [ or ( that should show as it is."
-        )
+        ) % {"limit": MAX_OPEN_BRACKETS}
     if angles > MAX_ANGLE_BRACKETS:
-        return f"This text has more than {MAX_ANGLE_BRACKETS:,} < signs. Remove some."
+        return gettext("This text has more than %(limit)s < signs. Remove some.") % {
+            "limit": f"{MAX_ANGLE_BRACKETS:,}"
+        }
     return None
 
 
