@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 
 from accounts import pages
 from accounts import views as accounts_views
+from api import views as api_views
 from network import home
 from sitecache import cached_for_visitors
 
@@ -43,6 +44,9 @@ urlpatterns = i18n_patterns(
     path("", include("network.urls")),
     path("", include("insight.urls")),
     path("", include("questions.urls")),
+    # The "Use this data" page is for people: in both languages (the API itself stays English,
+    # at one address). Link to it with {% url 'api_docs' %} to keep the reader's language.
+    path("api/", api_views.docs, name="api_docs"),
     prefix_default_language=False,
 )
 

@@ -238,3 +238,13 @@ def test_allauths_own_pages_and_labels_are_in_welsh(client):
     assert "Cyfeiriadau e-bost" in html
     html = client.get("/cy/account/2fa/").content.decode()
     assert "Ap dilysu" in html
+
+
+def test_the_use_this_data_page_is_in_both_languages_and_the_api_in_one(client):
+    welsh = client.get("/cy/api/")
+    assert welsh.status_code == 200
+    assert html_lang(welsh.content.decode()) == "cy"
+    assert 'href="/cy/api/"' in welsh.content.decode()  # the footer keeps the language
+    assert client.get("/api/").status_code == 200
+    assert client.get("/api/v1/").status_code == 200
+    assert client.get("/cy/api/v1/").status_code == 404
