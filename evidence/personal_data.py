@@ -11,14 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.personal_data import rows
 
 from .models import AnnualFigure, CommitmentSignature, SelfAssessment
 
 STAYS = [
-    "annual figures, commitments and self-assessments you entered for your organisation stay "
-    "with it, without your name",
+    _(
+        "annual figures, commitments and self-assessments you entered for your organisation stay "
+        "with it, without your name"
+    ),
 ]
 
 
