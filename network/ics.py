@@ -1,5 +1,6 @@
 """Calendar files for group events."""
 
+from django.utils.translation import gettext as _
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
@@ -22,7 +23,8 @@ def event_calendar(event: Event) -> bytes:
         entry.add("location", event.location)
     description = event.description
     if event.online_url:
-        description = f"{description}\n\nJoin online: {event.online_url}".strip()
+        join_online = _("Join online:")
+        description = f"{description}\n\n{join_online} {event.online_url}".strip()
         entry.add("url", event.online_url)
     else:
         entry.add("url", absolute_url(event.group.get_absolute_url()))

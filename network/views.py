@@ -4,6 +4,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from anchors.models import is_coordinator
@@ -22,7 +24,7 @@ def _group(slug: str) -> Group:
 def _members_only(request: HttpRequest, group: Group) -> None:
     """Members' parts of a group: visitors sign in first, others are refused."""
     if not services.is_group_member(request.user, group):
-        raise PermissionDenied("Only the group's members can see this.")
+        raise PermissionDenied(_("Only the group's members can see this."))
 
 
 def posted_id(request: HttpRequest, name: str) -> int | None:
@@ -117,9 +119,10 @@ def group_new(request: HttpRequest) -> HttpResponse:
         except services.GroupError as error:
             form.add_error("name", str(error))
         else:
-            messages.success(request, f"{group.name} has been created. You lead it.")
+            created = _("%(name)s has been created. You lead it.") % {"name": group.name}
+            messages.success(request, created)
             return redirect(group)
-    return _form_page(request, form, heading="Create a thematic group", button="Create group")
+    return _form_page(request, form, heading=_("Create a thematic group"), button=_("Create group"))
 
 
 @login_required
@@ -138,9 +141,9 @@ def group_join(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.error(request, str(error))
                 return redirect(group)
             if membership.status == GroupMembership.Status.ACTIVE:
-                messages.success(request, f"You have joined {group.name}.")
+                messages.success(request, _("You have joined %(name)s.") % {"name": group.name})
             else:
-                messages.success(request, "Your request has been sent to the group's leads.")
+                messages.success(request, _("Your request has been sent to the group's leads."))
             return redirect(group)
     if not services.may_join_groups(request.user):
         raise PermissionDenied
@@ -148,9 +151,9 @@ def group_join(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         form,
         group=group,
-        heading="Ask to join this group",
-        button="Send request",
-        intro="The group's leads will read your reason and email you when they decide.",
+        heading=_("Ask to join this group"),
+        button=_("Send request"),
+        intro=_("The group's leads will read your reason and email you when they decide."),
     )
 
 
@@ -163,7 +166,7 @@ def group_leave(request: HttpRequest, slug: str) -> HttpResponse:
     except services.GroupError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"You have left {group.name}.")
+        messages.success(request, _("You have left %(name)s.") % {"name": group.name})
     return redirect(group)
 
 
@@ -179,11 +182,11 @@ def group_requests(request: HttpRequest, slug: str) -> HttpResponse:
             .first()
         )
         if membership is None:
-            messages.error(request, "That request could not be found. Choose one from the list.")
+            messages.error(request, _("That request could not be found. Choose one from the list."))
             return redirect("network:requests", slug=group.slug)
         decision = request.POST.get("decision")
         if decision not in ("approve", "decline"):
-            messages.error(request, "Choose Approve or Decline for the request.")
+            messages.error(request, _("Choose Approve or Decline for the request."))
             return redirect("network:requests", slug=group.slug)
         approve = decision == "approve"
         try:
@@ -191,8 +194,11 @@ def group_requests(request: HttpRequest, slug: str) -> HttpResponse:
         except services.GroupError as error:
             messages.error(request, str(error))
         else:
-            verb = "approved" if approve else "declined"
-            messages.success(request, f"You {verb} {membership.user.full_name}'s request.")
+            if approve:
+                done = _("You approved %(name)s's request.")
+            else:
+                done = _("You declined %(name)s's request.")
+            messages.success(request, done % {"name": membership.user.full_name})
         return redirect("network:requests", slug=group.slug)
     pending = (
         GroupMembership.objects.filter(group=group, status=GroupMembership.Status.REQUESTED)
@@ -215,9 +221,11 @@ def thread_new(request: HttpRequest, slug: str) -> HttpResponse:
         except services.GroupError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "Your discussion has started.")
+            messages.success(request, _("Your discussion has started."))
             return redirect(thread)
-    return _form_page(request, form, group=group, heading="Start a discussion", button="Post")
+    return _form_page(
+        request, form, group=group, heading=_("Start a discussion"), button=pgettext("button", "Post")
+    )
 
 
 @login_required
@@ -232,7 +240,7 @@ def thread_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         except services.GroupError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "Your reply has been posted.")
+            messages.success(request, _("Your reply has been posted."))
             return redirect(thread)
     posts = Post.objects.filter(thread=thread).select_related("author", "hidden_by")
     return render(
@@ -268,7 +276,7 @@ def post_hide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         except services.GroupError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "The post is hidden.")
+            messages.success(request, _("The post is hidden."))
             if from_reports:
                 return redirect("network:reports", slug=group.slug)
             return redirect(post.thread)
@@ -294,7 +302,7 @@ def post_report(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             form.add_error(None, str(error))
         else:
             messages.success(
-                request, "Thank you. The group's leads have been told and will decide what to do."
+                request, _("Thank you. The group's leads have been told and will decide what to do.")
             )
             return redirect(post.thread)
     return render(
@@ -315,14 +323,14 @@ def post_reports(request: HttpRequest, slug: str) -> HttpResponse:
             .first()
         )
         if report is None:
-            messages.error(request, "That report could not be found. Choose one from the list.")
+            messages.error(request, _("That report could not be found. Choose one from the list."))
             return redirect("network:reports", slug=group.slug)
         try:
             services.post_report_dismiss(report=report, by=request.user)
         except services.GroupError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "The report is dismissed and the post stays.")
+            messages.success(request, _("The report is dismissed and the post stays."))
         return redirect("network:reports", slug=group.slug)
     reports = (
         PostReport.objects.open()
@@ -347,9 +355,9 @@ def event_new(request: HttpRequest, slug: str) -> HttpResponse:
         except services.GroupError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"{event.title} has been added.")
+            messages.success(request, _("%(title)s has been added.") % {"title": event.title})
             return redirect(group)
-    return _form_page(request, form, group=group, heading="Add an event", button="Add event")
+    return _form_page(request, form, group=group, heading=_("Add an event"), button=_("Add event"))
 
 
 @login_required
