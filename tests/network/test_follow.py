@@ -116,6 +116,15 @@ def test_a_visitor_is_sent_to_sign_in(client, org):
     assert not Follow.objects.exists()
 
 
+def test_a_visitors_script_request_is_refused(client, org):
+    response = client.post(
+        reverse("network:save", args=["case-study", PublishedCaseStudyFactory(organisation=org).pk]),
+        {"action": "save"}, headers={"X-Requested-With": "XMLHttpRequest"},
+    )
+    assert response.status_code == 403
+    assert not SavedItem.objects.exists()
+
+
 def test_a_member_follows_an_organisation_and_goes_back(client, member):
     other = OrganisationFactory()
     client.force_login(member)
