@@ -30,6 +30,7 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["full_name", "job_title"]
+        labels = {"full_name": gettext_lazy("Full name"), "job_title": gettext_lazy("Job title")}
         widgets = {
             "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
             "job_title": forms.TextInput(attrs={"autocomplete": "organization-title"}),

@@ -31,7 +31,7 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person. Their email address is how they sign in."""
 
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField(_("email address"), unique=True)
     full_name = models.CharField(max_length=150)
     job_title = models.CharField(max_length=150, blank=True)
     is_staff = models.BooleanField(

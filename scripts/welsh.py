@@ -330,8 +330,9 @@ def read_sources() -> tuple[dict, list[str]]:
 # makemessages writes into locale/<language>/: it extracts into a scratch locale, so the real
 # catalogue is never missing or half-written while others read it (they build in parallel).
 SCRATCH_LOCALE = "zz"
-# A part-file entry with this extracted comment (`#. allauth`) is a library's string we show.
-LIBRARY_MARK = "allauth"
+# A part-file entry with one of these extracted comments (`#. allauth`, `#. django`) is a
+# library's string we show whose own Welsh is missing.
+LIBRARY_MARKS = ("allauth", "django")
 
 
 def _makemessages() -> list[Entry]:
@@ -356,6 +357,10 @@ def _makemessages() -> list[Entry]:
         return read_po(scratch / "LC_MESSAGES" / "django.po")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _library(entry: Entry) -> bool:
+    return any(mark in entry.comments for mark in LIBRARY_MARKS)
 
 
 def _replace(path: Path, write) -> None:
@@ -393,8 +398,8 @@ def build() -> tuple[list[Entry], list[str]]:
                 entry.msgstrs = (source.msgstrs + [""] * forms)[:forms]
             else:
                 entry.msgstrs = [""] * forms
-        # Strings of a library we show but that ships no Welsh (allauth): kept though our code
-        # does not use them, when their part-file entry is marked `#. allauth`.
+        # Strings of a library we show whose Welsh it lacks (allauth, Django's password rules):
+        # kept though our code does not use them, when their part-file entry is marked.
         extracted = {entry.key for entry in entries}
         entries += [
             Entry(
@@ -406,7 +411,7 @@ def build() -> tuple[list[Entry], list[str]]:
                 comments=entry.comments,
             )
             for key, entry in translations.items()
-            if key not in extracted and LIBRARY_MARK in entry.comments
+            if key not in extracted and _library(entry)
         ]
         CATALOGUE.parent.mkdir(parents=True, exist_ok=True)
         _replace(CATALOGUE, lambda target: target.write_text(format_po(entries), encoding="utf-8"))
@@ -420,7 +425,7 @@ def unused_translations(entries: list[Entry]) -> list[str]:
     return sorted(
         f"{e.source}: {e.msgid!r}"
         for key, e in translations.items()
-        if key not in used and LIBRARY_MARK not in e.comments
+        if key not in used and not _library(e)
     )
 
 
@@ -429,9 +434,7 @@ def main(argv: list[str]) -> int:
         print("usage: python scripts/welsh.py build|check", file=sys.stderr)
         return 2
     entries, conflicts = build()
-    missing = [
-        entry for entry in entries if not entry.translated and LIBRARY_MARK not in entry.comments
-    ]
+    missing = [entry for entry in entries if not entry.translated and not _library(entry)]
     for conflict in conflicts:
         print(f"CONFLICT {conflict}", file=sys.stderr)
     print(

@@ -238,6 +238,10 @@ def test_allauths_own_pages_and_labels_are_in_welsh(client):
     assert "Cyfeiriadau e-bost" in html
     html = client.get("/cy/account/2fa/").content.decode()
     assert "Ap dilysu" in html
+    # Django's password rules lack Welsh of their own: locale/cy/sources/django.po.
+    html = client.get("/cy/account/password/change/").content.decode()
+    assert "Ni all eich cyfrinair fod yn rhifau i gyd." in html
+    assert "Enw llawn" in client.get("/cy/account/").content.decode()
 
 
 def test_the_use_this_data_page_is_in_both_languages_and_the_api_in_one(client):
