@@ -216,3 +216,11 @@ def test_api_errors_keep_their_fields_and_the_api_answers_in_english_at_its_one_
         assert translation.gettext("Give a financial year by its starting year, like 2024.") == (
             "Rhowch flwyddyn ariannol yn ôl y flwyddyn y mae'n dechrau, fel 2024."
         )
+
+
+def test_the_use_this_data_page_is_in_welsh_and_its_endpoints_keep_their_one_address(client):
+    page = text_of(client.get(welsh("api_docs")))
+    assert "<h1>Defnyddio'r data hyn</h1>" in page
+    assert "Drwydded Llywodraeth Agored v3.0" in page and "Pwyntiau terfyn" in page
+    assert f'href="{english("api:figures")}"' in page and "/cy/api/v1/" not in page
+    assert "<h1>Use this data</h1>" in text_of(client.get(english("api_docs")))

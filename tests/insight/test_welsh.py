@@ -77,6 +77,7 @@ def test_the_insight_page_is_in_welsh_under_cy(client):
     assert MEASURE_CY in page and MEASURE_EN not in page
     assert "Mae 1 astudiaeth achos wedi'i chyhoeddi." in page  # counted with the Welsh plural
     assert "Lawrlwytho'r tabl hwn fel CSV" in page
+    assert '<a href="/cy/api/">Defnyddiwch y data hyn</a> drwy\'r API data agored.' in page  # the Welsh docs page
     assert "Cyfrifwyd y ffigurau am" in page
     assert "31 Mawrth 2028" in page  # dates in Welsh
     with translation.override("cy"):
