@@ -353,7 +353,8 @@ def test_every_string_has_its_welsh_in_the_catalogue():
 
 
 def test_the_compiled_catalogue_matches_the_po_file():
-    expected = welsh.messages_of(welsh.read_po(welsh.CATALOGUE))
+    # The .po compiled afresh here in Python, against the committed .mo, message by message.
+    expected = welsh.mo_messages(welsh.mo_bytes(welsh.messages_of(welsh.read_po(welsh.CATALOGUE))))
     compiled = welsh.mo_messages(welsh.COMPILED.read_bytes())
     assert compiled.keys() == expected.keys(), (
         "locale/cy/LC_MESSAGES/django.mo is out of date with django.po: run `python scripts/welsh.py build`. "
@@ -364,6 +365,14 @@ def test_the_compiled_catalogue_matches_the_po_file():
     assert not differing, (
         f"django.mo differs from django.po for {differing[:10]}: run `python scripts/welsh.py build`"
     )
+
+
+def test_the_committed_catalogue_counts_in_welsh():
+    import gettext
+
+    with welsh.COMPILED.open("rb") as compiled:
+        catalogue = gettext.GNUTranslations(compiled)
+    assert [catalogue.plural(n) for n in (0, 1, 2, 3, 6, 8, 11, 20)] == [2, 0, 1, 2, 2, 3, 3, 2]
 
 
 def test_the_catalogue_has_the_welsh_header():
