@@ -379,23 +379,44 @@ class Results:
         return not any(n for kind, n in self.total_by_kind.items() if kind != CASE_STUDY)
 
 
-def _newest(filters: Filters, chosen: Chosen) -> tuple[QuerySet | None, SearchQuery | TextMatch | None]:
-    """(kind, id, published_at) of every match of either sort, newest first: ONE query, a UNION
-    of the two tables, each read newest first off its (status, published_at) index. Only the
-    sorts the Kind filter asks for are read at all."""
+class NewestOfBoth:
+    """(kind, id, published_at) of the matches of each sort asked for, newest first; sliced in
+    ONE query, a UNION of the two tables.
+
+    On PostgreSQL each branch is ordered and limited on its own, (SELECT … ORDER BY … LIMIT n)
+    UNION ALL (…), so each reads no more than n rows off its own (status, published_at) index,
+    as the case studies alone did; only the union of those is sorted. (PostgreSQL does not merge
+    ordered branches of a plain UNION ALL: it would sort every published row.) SQLite cannot
+    limit a branch of a compound query, and sorts the union."""
+
+    def __init__(self, parts: list[QuerySet]):
+        self.parts = [part.order_by("-published_at", "-id") for part in parts]
+        self.ordered = True
+
+    def __getitem__(self, page: slice) -> list[tuple]:
+        start, stop = page.start or 0, page.stop
+        if not self.parts or stop <= start:
+            return []
+        if len(self.parts) == 1:
+            return list(self.parts[0][start:stop])
+        parts = [part[:stop] for part in self.parts] if is_postgres() else [part.order_by() for part in self.parts]
+        union = parts[0].union(*parts[1:], all=True).order_by("-published_at", "-id")
+        return list(union[start:stop])
+
+
+def _newest(filters: Filters, chosen: Chosen) -> tuple[NewestOfBoth, SearchQuery | TextMatch | None]:
+    """The matches of both sorts, newest first (see NewestOfBoth), and the case studies' text
+    query. Only the sorts the Kind filter asks for are read at all."""
     parts, query = [], None
     if filters.wants_case_studies:
         case_studies, query = filtered(filters, chosen)
-        parts.append(case_studies.order_by().annotate(
+        parts.append(case_studies.annotate(
             result_kind=Value(CASE_STUDY, output_field=CharField())
         ).values_list("result_kind", "id", "published_at"))
     if filters.resource_kinds != []:
         resources = filtered_resources(filters, chosen)
-        parts.append(resources.order_by().annotate(result_kind=F("kind")).values_list("result_kind", "id", "published_at"))
-    if not parts:
-        return None, query
-    newest = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    return newest.order_by("-published_at", "-id"), query
+        parts.append(resources.annotate(result_kind=F("kind")).values_list("result_kind", "id", "published_at"))
+    return NewestOfBoth(parts), query
 
 
 def search(filters: Filters, page_number) -> Results:
@@ -413,7 +434,7 @@ def search(filters: Filters, page_number) -> Results:
         capped = False
         counts = summary
     else:
-        hits = [] if newest is None else [(kind, pk) for kind, pk, _at in newest[: COUNT_CAP + 1]]
+        hits = [(kind, pk) for kind, pk, _at in newest[: COUNT_CAP + 1]]
         capped = len(hits) > COUNT_CAP
         hits = hits[:COUNT_CAP]
         case_study_ids = [pk for kind, pk in hits if kind == CASE_STUDY]

@@ -347,3 +347,11 @@ def test_publishing_and_archiving_a_resource_recounts_the_summary(django_capture
         services.resource_archive(resource=resource, by=lead)
     assert results("").page.paginator.count == 0
     assert facet("", "kind")["report"] == 0
+
+
+def test_nothing_published_yet_is_an_empty_page_not_an_error(client):
+    ResourceFactory(status="draft")
+    page = client.get(LIST)
+    assert page.status_code == 200
+    assert "0 case studies." in page.content.decode()
+    assert client.get(LIST, {"kind": "guide", "page": "3"}).status_code == 200
