@@ -252,3 +252,24 @@ def test_the_use_this_data_page_is_in_both_languages_and_the_api_in_one(client):
     assert client.get("/api/").status_code == 200
     assert client.get("/api/v1/").status_code == 200
     assert client.get("/cy/api/v1/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/digests/unsubscribe/some-token/",  # RFC 8058 one-click POST, in every digest sent
+        "/account/confirm-email/some-key/",
+        "/account/password/reset/key/1-some-key/",
+        "/case-studies/feed/",
+        "/account/your-data/1/download/",
+    ],
+)
+def test_links_already_sent_keep_their_english_address(path):
+    from django.urls import resolve
+
+    # English has no prefix, so every address mailed before Welsh existed still resolves, and
+    # the Welsh copy exists beside it.
+    english = resolve(path).url_name
+    assert english
+    with translation.override("cy"):
+        assert resolve("/cy" + path).url_name == english
