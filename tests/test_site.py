@@ -17,7 +17,8 @@ from django.test.utils import setup_test_environment
 setup_test_environment()
 client = Client()
 plain = client.get("/healthz")
-secure = client.get("/", secure=True)
+# A page that reads no table: the probe runs against an empty database.
+secure = client.get("/cookies/", secure=True)
 print(json.dumps({
     "plain_status": plain.status_code,
     "plain_location": plain.get("Location", ""),
@@ -95,7 +96,7 @@ def test_with_debug_off_plain_http_pages_redirect_to_https(tmp_path, collected_s
         "import django, json; django.setup();"
         "from django.test import Client;"
         "r = Client().get('/case-studies/');"
-        "p = Client().get('/', HTTP_X_FORWARDED_PROTO='https');"
+        "p = Client().get('/cookies/', HTTP_X_FORWARDED_PROTO='https');"
         "print(json.dumps([r.status_code, r.get('Location', ''), p.status_code]))"
     )
     result = subprocess.run(
