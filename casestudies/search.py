@@ -376,6 +376,9 @@ class Results:
 
     @property
     def only_case_studies(self) -> bool:
+        """Whether the count may say "case studies": no resource found, and none asked for."""
+        if self.filters.resource_kinds:
+            return False
         return not any(n for kind, n in self.total_by_kind.items() if kind != CASE_STUDY)
 
 

@@ -354,4 +354,6 @@ def test_nothing_published_yet_is_an_empty_page_not_an_error(client):
     page = client.get(LIST)
     assert page.status_code == 200
     assert "0 case studies." in page.content.decode()
-    assert client.get(LIST, {"kind": "guide", "page": "3"}).status_code == 200
+    page = client.get(LIST, {"kind": "guide", "page": "3"})
+    assert page.status_code == 200
+    assert "0 results." in page.content.decode()
