@@ -34,8 +34,8 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         # In the recipient's language: their account's, or the page's when there is no account
-        # yet (accounts.mail.language_for). Links follow it.
-        language = language_for(email)
+        # yet: they are the person on the page (accounts.mail.language_for). Links follow it.
+        language = language_for(email, default=translation.get_language())
         # The "unknown account" and "already exists" emails carry sign-up and reset links.
         context = {
             key: link_in_language(on_site(value), language)

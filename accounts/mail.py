@@ -32,26 +32,28 @@ def absolute_url(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def language_for(recipient: User | str) -> str:
+def language_for(recipient: User | str, *, default: str | None = None) -> str:
     """The language to write to `recipient` in, a User or an email address.
 
-    The rule: a person with an account gets the language they chose (`User.language`); an
-    address without an account (allauth's "someone tried to sign up with your address" before
-    any account exists) gets the active language, which during a request is the language of
-    the page they used. Costs one query for an address, none for a User.
+    The rule: a person with an account gets the language they chose (`User.language`). An
+    address without an account gets `default`, else the site's language (English): the page
+    being served is someone else's choice, not the recipient's (a case study's contact asked a
+    question by a Welsh reader). allauth passes the page's language as `default`, because its
+    mails without an account go to the person using that page. One query for an address,
+    none for a User.
     """
     if isinstance(recipient, User):
         return supported(recipient.language)
-    return languages_for([recipient])[recipient]
+    return languages_for([recipient], default=default)[recipient]
 
 
-def languages_for(addresses: list[str]) -> dict[str, str]:
+def languages_for(addresses: list[str], *, default: str | None = None) -> dict[str, str]:
     """{address: language} for many addresses, in one query (see `language_for`)."""
     chosen = dict(
         User.objects.filter(email__in=[address.lower() for address in addresses]).values_list("email", "language")
     )
-    current = supported(translation.get_language())
-    return {address: supported(chosen.get(address.lower(), current)) for address in addresses}
+    fallback = supported(default or settings.LANGUAGE_CODE)
+    return {address: supported(chosen.get(address.lower(), fallback)) for address in addresses}
 
 
 def link_in_language(url: str, language: str) -> str:
@@ -95,7 +97,7 @@ def queue_email(
     transaction commits.
 
     Language rule: each recipient gets it in their own language, `language_for(address)`:
-    the language chosen on their account, or the active one for an address with no account.
+    the language chosen on their account, English for an address with no account.
     `language` forces one language for everyone (a preview, a test send). Recipients are
     grouped by language, so the email is rendered once per language, not once per person.
     """

@@ -158,13 +158,29 @@ def test_someone_who_signs_up_on_the_welsh_pages_is_remembered_as_welsh(client):
 # --- email in each person's language ------------------------------------------------------------
 
 
-def test_language_for_follows_the_account_and_else_the_page():
+def test_language_for_follows_the_account_and_else_english():
     welsh = UserFactory(email="cymraeg@bwrdd.example", language="cy")
     assert language_for(welsh) == "cy"
     assert language_for("CYMRAEG@bwrdd.example") == "cy"
-    assert language_for("nobody@example.org") == "en-gb"
+    # No account: not the language of whoever's page caused the email...
     with translation.override("cy"):
-        assert language_for("nobody@example.org") == "cy"
+        assert language_for("nobody@example.org") == "en-gb"
+    # ...unless the caller knows better (allauth: the person on the page is the recipient).
+    assert language_for("nobody@example.org", default="cy") == "cy"
+    assert language_for(welsh, default="en-gb") == "cy"
+
+
+def test_an_address_without_an_account_gets_english_from_a_welsh_page():
+    person = UserFactory()
+    export = person.data_exports.create(status="ready")
+    with translation.override("cy"):
+        queue_email(
+            to="contact@trust.example",
+            template_prefix="accounts/emails/data_export_ready",
+            context={"person": person, "export": export, "url": "https://example.org/x"},
+        )
+    (email,) = OutgoingEmail.objects.all()
+    assert email.subject == "Your data is ready to download"
 
 
 def test_an_email_to_a_welsh_speaker_is_in_welsh_and_links_to_welsh_pages(settings):
