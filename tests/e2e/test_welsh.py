@@ -15,7 +15,12 @@ def path_of(pages) -> str:
 
 
 def test_a_visitor_switches_between_english_and_welsh_on_the_same_page(pages):
-    for path in ["/", "/account/login/?next=/account/", "/account/signup/", "/account/password/reset/"]:
+    for path in [
+        "/",
+        "/account/login/?next=/account/",
+        "/account/signup/",
+        "/account/password/reset/",
+    ]:
         pages.goto(path)
         assert html_lang(pages) == "en-GB"
         pages.follow("header a[hreflang=cy]")
@@ -62,3 +67,18 @@ def test_a_signed_in_persons_choice_is_remembered_for_their_next_sign_in(pages, 
     assert path_of(pages) == "/account/#language"
     assert html_lang(pages) == "en-GB"
     assert User.objects.get(pk=person.pk).language == "en-gb"
+
+
+def test_welsh_account_pages_are_accessible(pages, db):
+    person = UserFactory(email="nia@bwrdd.example", language="cy")
+    sign_in(pages, person.email)
+    for path in [
+        "/cy/account/",
+        "/cy/account/email/",
+        "/cy/account/password/change/",
+        "/cy/account/2fa/",
+        "/cy/account/delete/",
+    ]:
+        pages.goto(path)
+        assert html_lang(pages) == "cy"
+    assert pages.page.inner_text("h1") == "Dileu eich cyfrif"
