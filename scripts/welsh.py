@@ -363,24 +363,21 @@ def _library(entry: Entry) -> bool:
     return any(mark in entry.comments for mark in LIBRARY_MARKS)
 
 
-def _replace(path: Path, write) -> None:
-    """Write through a temporary file and rename it over `path`: readers see old or new."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def _write_and_compile(entries: list[Entry]) -> None:
+    """Write the .po and compile it (what `manage.py compilemessages` runs: msgfmt) into
+    temporary files, then rename both into place: readers see the old pair or the new one,
+    and a catalogue msgfmt refuses leaves the old pair as it was."""
+    CATALOGUE.parent.mkdir(parents=True, exist_ok=True)
+    new_po = CATALOGUE.with_name(f".django.po.{os.getpid()}.tmp")
+    new_mo = COMPILED.with_name(f".django.mo.{os.getpid()}.tmp")
     try:
-        write(temporary)
-        os.replace(temporary, path)
+        new_po.write_text(format_po(entries), encoding="utf-8")
+        subprocess.run(["msgfmt", "--check-format", "-o", str(new_mo), str(new_po)], check=True)
+        os.replace(new_po, CATALOGUE)
+        os.replace(new_mo, COMPILED)
     finally:
-        temporary.unlink(missing_ok=True)
-
-
-def _compile() -> None:
-    # What `manage.py compilemessages` runs for each catalogue, aimed at a temporary file.
-    _replace(
-        COMPILED,
-        lambda target: subprocess.run(
-            ["msgfmt", "--check-format", "-o", str(target), str(CATALOGUE)], check=True
-        ),
-    )
+        new_po.unlink(missing_ok=True)
+        new_mo.unlink(missing_ok=True)
 
 
 def build() -> tuple[list[Entry], list[str]]:
@@ -413,9 +410,7 @@ def build() -> tuple[list[Entry], list[str]]:
             for key, entry in translations.items()
             if key not in extracted and _library(entry)
         ]
-        CATALOGUE.parent.mkdir(parents=True, exist_ok=True)
-        _replace(CATALOGUE, lambda target: target.write_text(format_po(entries), encoding="utf-8"))
-        _compile()
+        _write_and_compile(entries)
     return entries, conflicts
 
 
@@ -433,7 +428,16 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2 or argv[1] not in ("build", "check"):
         print("usage: python scripts/welsh.py build|check", file=sys.stderr)
         return 2
-    entries, conflicts = build()
+    try:
+        entries, conflicts = build()
+    except subprocess.CalledProcessError as failure:
+        # makemessages or msgfmt said what is wrong just above (a placeholder missing from a
+        # msgstr...); the catalogue is left as it was.
+        print(
+            f"\n{' '.join(map(str, failure.cmd[:3]))}... failed: see its message above.",
+            file=sys.stderr,
+        )
+        return 1
     missing = [entry for entry in entries if not entry.translated and not _library(entry)]
     for conflict in conflicts:
         print(f"CONFLICT {conflict}", file=sys.stderr)

@@ -448,3 +448,28 @@ def test_part_files_that_disagree_are_reported(tmp_path, monkeypatch):
         and "a.po" in conflicts[0]
         and "b.po" in conflicts[0]
     )
+
+
+def test_a_catalogue_msgfmt_refuses_leaves_the_old_one_in_place(tmp_path, monkeypatch):
+    import shutil
+    import subprocess
+
+    if not shutil.which("msgfmt"):
+        pytest.skip("gettext's msgfmt is not installed (only building the catalogue needs it)")
+    monkeypatch.setattr(welsh, "CATALOGUE", tmp_path / "django.po")
+    monkeypatch.setattr(welsh, "COMPILED", tmp_path / "django.mo")
+    welsh._write_and_compile(
+        [
+            welsh.Entry(
+                msgid="Enter %(label)s", msgstrs=["Llenwch %(label)s"], flags=["python-format"]
+            )
+        ]
+    )
+    before = (welsh.CATALOGUE.read_bytes(), welsh.COMPILED.read_bytes())
+    broken = welsh.Entry(
+        msgid="Enter %(label)s", msgstrs=["Llenwch %(labl)s"], flags=["python-format"]
+    )
+    with pytest.raises(subprocess.CalledProcessError):
+        welsh._write_and_compile([broken])
+    assert (welsh.CATALOGUE.read_bytes(), welsh.COMPILED.read_bytes()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["django.mo", "django.po"]
