@@ -80,6 +80,7 @@ def load_reference_data() -> None:
         "network.migrations.0002_regional_groups",
     ):
         importlib.import_module(module).load(apps, None)
+    importlib.import_module("evidence.migrations.0003_welsh_reference_data").fill_welsh(apps, None)
 
 
 @pytest.fixture(autouse=True)
