@@ -16,8 +16,11 @@ Uses its own databases on that server: anchors_bench (100,000 case studies) and 
    throughput ratio, p50 and p99 and the 1-minute load average beside each figure.
 4. The first request after a publish, through gunicorn (median of --publishes publishes).
 
+Both also get --resources N (300) published resources, which the list and search show beside the
+case studies: 40% with the common term, one with the rare term, half among the newest.
+
 Options: --rounds N (3), --seconds S per run (4), --runs N in-process (30), --total N (100000),
---fresh, --skip-http.
+--resources N (300), --fresh, --skip-http.
 """
 
 from __future__ import annotations
@@ -119,6 +122,74 @@ def ensure_database(url: str, total: int, fresh: bool) -> None:
                    check=True, stdout=subprocess.DEVNULL)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
+
+
+RESOURCES = 300  # published resources beside the case studies, so the search's resource half works
+
+RESOURCE_CODE = """
+import django, random, sys
+from datetime import timedelta
+django.setup()
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from taggit.models import Tag, TaggedItem
+from anchors.models import Organisation, Pillar
+from casestudies import demo
+from casestudies.models import CaseStudy, Resource
+from casestudies.search import forget_summaries
+wanted = int(sys.argv[1])
+have = Resource.objects.published().count()
+rng = random.Random(wanted)
+organisations = list(Organisation.objects.verified())
+pillar_ids = list(Pillar.objects.values_list("pk", flat=True))
+tags = list(Tag.objects.filter(name__in=demo.TAGS))
+newest = CaseStudy.objects.published().order_by("-published_at").values_list("published_at", flat=True).first()
+span = CaseStudy.objects.published().count()  # one case study a minute, newest first
+kinds = [k for k, _label in Resource.Kind.choices]
+rows = []
+for n in range(have, wanted):
+    words = [rng.choice(demo.WORDS) for _ in range(30)]
+    if rng.random() < 0.4:
+        words.insert(rng.randrange(30), demo.COMMON_TERM)
+    if n == wanted // 2:
+        words.insert(5, demo.RARE_TERM)  # one, beside the rare term's few case studies
+    partner = rng.random()
+    # Half among the newest 2,000 case studies (a page of the list shows one now and then), half
+    # spread over all of them.
+    minutes = rng.uniform(0, 2000) if n % 2 else rng.uniform(0, span)
+    rows.append(Resource(
+        kind=kinds[n % len(kinds)], slug=f"bench-resource-{n}",
+        title=" ".join(rng.choice(demo.WORDS) for _ in range(5)).capitalize() + f" {n}",
+        summary=" ".join(words).capitalize() + ".", url="https://www.england.nhs.uk/",
+        organisation=rng.choice(organisations),
+        partner_organisation=rng.choice(organisations) if partner < 0.3 else None,
+        partner_name="A charity named only" if 0.3 <= partner < 0.45 else "",
+        status=Resource.Status.PUBLISHED, submitted_at=newest - timedelta(minutes=minutes + 60),
+        published_at=newest - timedelta(minutes=minutes),
+    ))
+created = Resource.objects.bulk_create(rows)
+through = Resource.pillars.through
+content_type = ContentType.objects.get_for_model(Resource)
+through.objects.bulk_create(through(resource_id=r.pk, pillar_id=p) for r in created
+                            for p in rng.sample(pillar_ids, k=rng.choice((1, 1, 2, 3))))
+TaggedItem.objects.bulk_create(TaggedItem(tag=t, content_type=content_type, object_id=r.pk) for r in created
+                               for t in rng.sample(tags, k=rng.choice((1, 2, 3))))
+with connection.cursor() as cursor:
+    for table in ("casestudies_resource", "casestudies_resource_pillars", "taggit_taggeditem"):
+        cursor.execute(f"ANALYZE {table}")
+forget_summaries()
+print(f"RESOURCES {len(created)} added, {Resource.objects.published().count()} published")
+"""
+
+
+def ensure_resources(url: str, wanted: int) -> None:
+    """Top the database up to `wanted` published resources (the demo has ten): kinds in turn,
+    four in ten with the common term, one with the rare term, a third made by a partner
+    organisation and some by a partner named only, pillars and tags as case studies have."""
+    out = subprocess.run([PYTHON, "-c", RESOURCE_CODE, str(wanted)], env=env_for(url), capture_output=True,  # noqa: S603
+                         text=True, check=True, cwd=ROOT)
+    print(next(line for line in out.stdout.splitlines() if line.startswith("RESOURCES ")).removeprefix("RESOURCES "),
+          f"({url.rsplit('/', 1)[1]})", flush=True)
 
 
 # --- In-process (child process per database) ---------------------------------------------------
@@ -336,6 +407,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--total", type=int, default=100_000)
     parser.add_argument("--publishes", type=int, default=7)
+    parser.add_argument("--resources", type=int, default=RESOURCES)
     parser.add_argument("--fresh", action="store_true")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--child-paths", help=argparse.SUPPRESS)
@@ -349,6 +421,8 @@ def main() -> None:
     subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env_for(BIG), check=True)  # noqa: S603
     ensure_database(SMALL, 1000, args.fresh)
     ensure_database(BIG, args.total, args.fresh)
+    ensure_resources(SMALL, args.resources)
+    ensure_resources(BIG, args.resources)
     big_paths, small_paths = public_paths(BIG), public_paths(SMALL)
     print(f"Machine: {os.cpu_count()} cores; load average now {load1():.1f}. wrk: {'yes' if shutil.which('wrk') else 'no'}")
 
