@@ -24,11 +24,13 @@ Costs are bounded so that pages stay fast at 100,000 case studies:
 
 from __future__ import annotations
 
+import json
 import operator
 import re
 from dataclasses import dataclass, field
 from functools import reduce
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -132,13 +134,22 @@ class Chosen:
     organisation_ids: list[int] | None = None
 
     @classmethod
-    def from_filters(cls, filters: Filters) -> Chosen:
+    def from_filters(cls, filters: Filters, labels: dict | None = None) -> Chosen:
+        """`labels` (caching.reference_labels), when the caller has them for the facets anyway,
+        name the chosen pillars' and tags' ids with no query of their own: they are cached per
+        content version, which a change of a pillar or a tag moves on."""
         chosen = cls()
+        # Ids resolved first so the planner sees plain integers and picks a hash semi-join.
         if filters.pillars:
-            # Ids resolved first so the planner sees plain integers and picks a hash semi-join.
-            chosen.pillar_ids = list(Pillar.objects.filter(slug__in=filters.pillars).values_list("pk", flat=True))
+            if labels is not None:
+                chosen.pillar_ids = [pk for pk, slug, _name in labels["pillars"] if slug in filters.pillars]
+            else:
+                chosen.pillar_ids = list(Pillar.objects.filter(slug__in=filters.pillars).values_list("pk", flat=True))
         if filters.tags:
-            chosen.tag_ids = list(Tag.objects.filter(slug__in=filters.tags).values_list("pk", flat=True))
+            if labels is not None:
+                chosen.tag_ids = [pk for pk, (slug, _name) in labels["tags"].items() if slug in filters.tags]
+            else:
+                chosen.tag_ids = list(Tag.objects.filter(slug__in=filters.tags).values_list("pk", flat=True))
         if filters.regions or filters.types:
             organisations = Organisation.objects.all()
             if filters.regions:
@@ -409,16 +420,27 @@ class NewestOfBoth:
 
 def _newest(filters: Filters, chosen: Chosen) -> tuple[NewestOfBoth, SearchQuery | TextMatch | None]:
     """The matches of both sorts, newest first (see NewestOfBoth), and the case studies' text
-    query. Only the sorts the Kind filter asks for are read at all."""
+    query. Only the sorts the Kind filter asks for are read at all.
+
+    Ranked by relevance on PostgreSQL, each row also carries its rank, computed in the same query
+    for the rows it returns anyway (no second trip to fetch the matches' vectors by id)."""
     parts, query = [], None
+    columns = ("result_kind", "id", "published_at")
+    ranked = bool(filters.q) and filters.sort == "relevance" and is_postgres()
+    if ranked:
+        columns += ("rank",)
     if filters.wants_case_studies:
         case_studies, query = filtered(filters, chosen)
-        parts.append(case_studies.annotate(
-            result_kind=Value(CASE_STUDY, output_field=CharField())
-        ).values_list("result_kind", "id", "published_at"))
+        case_studies = case_studies.annotate(result_kind=Value(CASE_STUDY, output_field=CharField()))
+        if ranked:
+            case_studies = case_studies.annotate(rank=SearchRank(F("search_vector"), query))
+        parts.append(case_studies.values_list(*columns))
     if filters.resource_kinds != []:
-        resources = filtered_resources(filters, chosen)
-        parts.append(resources.annotate(result_kind=F("kind")).values_list("result_kind", "id", "published_at"))
+        resources = filtered_resources(filters, chosen).annotate(result_kind=F("kind"))
+        if ranked:
+            rank = RawSQL(RESOURCE_RANK, (SEARCH_CONFIG, filters.q), output_field=FloatField())  # noqa: S611
+            resources = resources.annotate(rank=rank)
+        parts.append(resources.values_list(*columns))
     return NewestOfBoth(parts), query
 
 
@@ -427,9 +449,13 @@ def search(filters: Filters, page_number) -> Results:
 
     Unfiltered: the page comes straight off the (status, published_at) indexes and the total and
     facet counts from the cached summary. Filtered or searched: one query fetches the newest
-    COUNT_CAP + 1 matches of both sorts; the count, the relevance ranking, the page and the facet
-    counts all work from that bounded list, so a common word costs no more than a rare one."""
-    chosen = Chosen.from_filters(filters)
+    COUNT_CAP + 1 matches of both sorts (with their ranks, on PostgreSQL); the count, the
+    relevance order, the page and the facet counts all work from that bounded list, so a common
+    word costs no more than a rare one."""
+    from .caching import reference_labels
+
+    labels = reference_labels()  # once: the facets' names, and the chosen pillars' and tags' ids
+    chosen = Chosen.from_filters(filters, labels)
     newest, query = _newest(filters, chosen)
     if filters.is_empty:
         summary = combined_summary()
@@ -437,26 +463,27 @@ def search(filters: Filters, page_number) -> Results:
         capped = False
         counts = summary
     else:
-        hits = [(kind, pk) for kind, pk, _at in newest[: COUNT_CAP + 1]]
-        capped = len(hits) > COUNT_CAP
-        hits = hits[:COUNT_CAP]
+        rows = newest[: COUNT_CAP + 1]
+        capped = len(rows) > COUNT_CAP
+        rows = rows[:COUNT_CAP]
+        hits = [(row[0], row[1]) for row in rows]
         case_study_ids = [pk for kind, pk in hits if kind == CASE_STUDY]
         resource_ids = [pk for kind, pk in hits if kind != CASE_STUDY]
         order = hits
         if filters.q and filters.sort == "relevance":
-            scores = {
-                CASE_STUDY: _scores(case_study_ids, query) if case_study_ids else {},
-                "resource": _resource_scores(resource_ids, filters.q) if resource_ids else {},
-            }
+            if rows and len(rows[0]) == 4:  # ranked by the query itself (PostgreSQL)
+                ranks = {(row[0], row[1]): row[3] or 0.0 for row in rows}
+            else:
+                scores = {
+                    CASE_STUDY: _scores(case_study_ids, query) if case_study_ids else {},
+                    "resource": _resource_scores(resource_ids, filters.q) if resource_ids else {},
+                }
+                ranks = {hit: scores[CASE_STUDY if hit[0] == CASE_STUDY else "resource"].get(hit[1], 0.0)
+                         for hit in hits}
             # sorted() is stable: equal scores stay newest first.
-            order = sorted(hits, key=lambda hit: -scores[CASE_STUDY if hit[0] == CASE_STUDY else "resource"].get(hit[1], 0.0))
+            order = sorted(hits, key=lambda hit: -ranks[hit])
         paginator = Paginator(order, PAGE_SIZE)
-        # Each sort is counted only when some of it matched: nothing to count, no query.
-        counts = _empty_counts()
-        if case_study_ids:
-            counts = _count_facets(case_study_ids)
-        if resource_ids:
-            counts = _add_counts(counts, resource_counts(resource_ids))
+        counts = _facets_among(case_study_ids, resource_ids)
         counts["kinds"] = {}
         for kind, _pk in hits:
             counts["kinds"][kind] = counts["kinds"].get(kind, 0) + 1
@@ -466,7 +493,7 @@ def search(filters: Filters, page_number) -> Results:
     return Results(
         page=page,
         items=items,
-        facets=_label_facets(filters, counts),
+        facets=_label_facets(filters, counts, labels),
         filters=filters,
         capped=capped,
         total_by_kind=counts["kinds"],
@@ -475,18 +502,18 @@ def search(filters: Filters, page_number) -> Results:
 
 def _cards(on_page: list[tuple[str, int]], q: str, query) -> list:
     """The page's case studies and resources, in the page's order, each labelled with its kind:
-    one query for each sort shown (and its pillars), none for a sort not on the page."""
+    one query for each sort shown, its pillars' names included; none for a sort not on the page."""
     labels = dict(KIND_LABELS)
     case_study_ids = [pk for kind, pk in on_page if kind == CASE_STUDY]
     resource_ids = [pk for kind, pk in on_page if kind != CASE_STUDY]
     found = {}
     if case_study_ids:
-        rows = CaseStudy.objects.filter(pk__in=case_study_ids).for_cards()
+        rows = _with_pillar_names(CaseStudy.objects.filter(pk__in=case_study_ids).for_cards().prefetch_related(None))
         if query is not None:
             rows = rows.annotate(snippet=_snippet(query))
         found |= {(CASE_STUDY, row.pk): row for row in rows}
     if resource_ids:
-        rows = Resource.objects.filter(pk__in=resource_ids).for_cards()
+        rows = _with_pillar_names(Resource.objects.filter(pk__in=resource_ids).for_cards().prefetch_related(None))
         if q:
             rows = rows.annotate(snippet=_resource_snippet(q, query))
         found |= {(row.kind, row.pk): row for row in rows}
@@ -496,8 +523,40 @@ def _cards(on_page: list[tuple[str, int]], q: str, query) -> list:
             item = found[key]
             item.result_kind = key[0]
             item.kind_label = labels.get(key[0], key[0])
+            item.pillar_names = _names(item.pillar_names)
             items.append(item)
     return items
+
+
+# The names of a card's pillars in their order (Pillar.Meta.ordering), read in the card's own
+# query: a sub-select per row of a page of 20 costs less than a second round trip to prefetch.
+PILLAR_NAMES = {
+    "postgresql": (
+        "ARRAY(SELECT p.name FROM {through} t JOIN anchors_pillar p ON p.id = t.pillar_id "
+        "WHERE t.{column} = {table}.id ORDER BY p.position, p.name)"
+    ),
+    "sqlite": (
+        "(SELECT json_group_array(name) FROM (SELECT p.name FROM {through} t JOIN anchors_pillar p "
+        "ON p.id = t.pillar_id WHERE t.{column} = {table}.id ORDER BY p.position, p.name))"
+    ),
+}
+
+
+def _with_pillar_names(qs: QuerySet) -> QuerySet:
+    model = qs.model
+    sql = PILLAR_NAMES["postgresql" if is_postgres() else "sqlite"].format(
+        through=model.pillars.through._meta.db_table,
+        column=model.pillars.field.m2m_field_name() + "_id",
+        table=model._meta.db_table,
+    )
+    names = ArrayField(CharField()) if is_postgres() else TextField()
+    # Only identifiers from model metadata are formatted in.
+    return qs.annotate(pillar_names=RawSQL(sql, (), output_field=names))  # noqa: S611
+
+
+def _names(value) -> list[str]:
+    """PostgreSQL gives a list; SQLite a JSON array."""
+    return json.loads(value) if isinstance(value, str) else list(value or [])
 
 
 def _among(qs: QuerySet, column: str, ids: list[int] | QuerySet) -> QuerySet:
@@ -613,37 +672,63 @@ def _count_facets(ids) -> dict:
 
 FACETS_SQL = """
 SELECT 'pillars', cp.pillar_id::text, count(*) FROM casestudies_casestudy_pillars cp
- WHERE cp.casestudy_id = ANY(%(ids)s) GROUP BY cp.pillar_id
+ WHERE cp.casestudy_id = ANY(%s) GROUP BY cp.pillar_id
 UNION ALL
 SELECT 'regions', o.region_id::text, count(*) FROM casestudies_casestudy c
   JOIN anchors_organisation o ON o.id = c.organisation_id
- WHERE c.id = ANY(%(ids)s) GROUP BY o.region_id
+ WHERE c.id = ANY(%s) GROUP BY o.region_id
 UNION ALL
 SELECT 'types', o.type, count(*) FROM casestudies_casestudy c
   JOIN anchors_organisation o ON o.id = c.organisation_id
- WHERE c.id = ANY(%(ids)s) GROUP BY o.type
+ WHERE c.id = ANY(%s) GROUP BY o.type
 UNION ALL
 (SELECT 'tags', ti.tag_id::text, count(*) FROM taggit_taggeditem ti
-  WHERE ti.content_type_id = %(content_type)s AND ti.object_id = ANY(%(ids)s)
-  GROUP BY ti.tag_id ORDER BY count(*) DESC, ti.tag_id LIMIT %(top_tags)s)
+  WHERE ti.content_type_id = %s AND ti.object_id = ANY(%s)
+  GROUP BY ti.tag_id ORDER BY count(*) DESC, ti.tag_id LIMIT %s)
 """
 
 
-def _count_facets_in_one_query(ids: list[int]) -> dict:
+def _facets_among(case_study_ids: list[int], resource_ids: list[int]) -> dict:
+    """Facet counts among the matches, each sort counted only when some of it matched (nothing
+    to count, no query); on PostgreSQL both sorts in one round trip."""
+    if is_postgres() and case_study_ids:
+        return _count_facets_in_one_query(case_study_ids, resource_ids)
+    counts = _empty_counts()
+    if case_study_ids:
+        counts = _count_facets(case_study_ids)
+    if resource_ids:
+        counts = _add_counts(counts, resource_counts(resource_ids))
+    return counts
+
+
+def _count_facets_in_one_query(ids: list[int], resource_ids: list[int] | None = None) -> dict:
     """The same counts as _count_facets in one round trip (PostgreSQL): on a search page the
-    four small GROUP BYs cost less than the trips to the database."""
-    counts = {"pillars": {}, "regions": {}, "types": {}, "tags": []}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            FACETS_SQL, {"ids": ids, "content_type": _case_study_content_type_id(), "top_tags": TOP_TAGS}
+    four small GROUP BYs cost less than the trips to the database. With resource_ids, the
+    resources' counts (caching.RESOURCE_COUNTS_SQL) come in the same statement and are added up
+    as _add_counts does."""
+    sql, params = FACETS_SQL, [ids, ids, ids, _case_study_content_type_id(), ids, TOP_TAGS]
+    if resource_ids:
+        from .caching import RESOURCE_COUNTS_SQL
+
+        # Only identifiers from model metadata are formatted in; values travel as parameters.
+        sql += "UNION ALL" + RESOURCE_COUNTS_SQL.format(
+            resource=Resource._meta.db_table, pillars=Resource.pillars.through._meta.db_table, where="r.id = ANY(%s)"
         )
+        params += [resource_ids] * 4 + [_content_type_id(Resource), resource_ids]
+    counts = {"pillars": {}, "regions": {}, "types": {}}
+    tags: dict[int, int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
         for facet, key, n in cursor.fetchall():
+            if key is None or facet == "kinds":  # kinds are counted from the hits themselves
+                continue
             if facet == "tags":
-                counts["tags"].append((int(key), n))
+                tags[int(key)] = tags.get(int(key), 0) + n
             elif facet == "types":
-                counts["types"][key] = n
+                counts["types"][key] = counts["types"].get(key, 0) + n
             else:
-                counts[facet][int(key)] = n
+                counts[facet][int(key)] = counts[facet].get(int(key), 0) + n
+    counts["tags"] = sorted(tags.items(), key=lambda item: (-item[1], item[0]))[:TOP_TAGS]
     return counts
 
 
@@ -700,10 +785,7 @@ def combined_summary() -> dict:
     return counts
 
 
-def _label_facets(filters: Filters, counts: dict) -> dict:
-    from .caching import reference_labels
-
-    labels = reference_labels()
+def _label_facets(filters: Filters, counts: dict, labels: dict) -> dict:
     pillars = [
         {"value": slug, "label": name, "count": counts["pillars"].get(pk, 0), "selected": slug in filters.pillars}
         for pk, slug, name in labels["pillars"]

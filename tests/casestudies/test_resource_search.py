@@ -8,12 +8,13 @@ from django.db import connection
 from django.test import RequestFactory
 from django.urls import reverse
 
+from anchors.models import Pillar
 from casestudies import caching
 from casestudies.models import Resource
 from casestudies.search import Filters, search
 from tests.anchors.factories import OrganisationFactory, pillar, region
 from tests.factories import ResourceFactory
-from tests.test_query_counts import FIRST_SUMMARY, LABELS, at_1_and_50, facet_counts
+from tests.test_query_counts import FIRST_SUMMARY, LABELS, at_1_and_50, facet_counts, ranked
 
 from .factories import CaseStudyFactory, PublishedCaseStudyFactory
 
@@ -70,6 +71,22 @@ def test_the_page_labels_each_result_with_its_kind_and_links_to_its_own_page(cli
     assert '<strong class="nhsuk-tag nhsuk-tag--purple">Template</strong>' in page
     assert '<strong class="nhsuk-tag nhsuk-tag--blue">Case study</strong>' in page
     assert "2 results matching" in page
+
+
+def test_each_card_names_its_pillars_in_their_order(client):
+    # Read in the card's own query (no prefetch): the names, in the pillars' order, or none.
+    ResourceFactory(title="Heat pump guide", kind="guide", pillars=[pillar("estates"), pillar("purchasing")])
+    PublishedCaseStudyFactory(title="Heat pumps on the wards", pillars=[pillar("workforce"), pillar("purchasing")])
+    PublishedCaseStudyFactory(title="Heat pumps with no pillar", pillars=[])
+    items = {item.title: item.pillar_names for item in results("?q=heat+pump").items}
+    order = [p.name for p in Pillar.objects.all()]
+    assert items["Heat pump guide"] == sorted([pillar("estates").name, pillar("purchasing").name], key=order.index)
+    assert items["Heat pumps on the wards"] == sorted(
+        [pillar("workforce").name, pillar("purchasing").name], key=order.index
+    )
+    assert items["Heat pumps with no pillar"] == []
+    page = client.get(LIST, {"q": "heat pump"}).content.decode()
+    assert "; ".join(items["Heat pump guide"]) in page
 
 
 def test_a_title_match_ranks_above_a_summary_match_across_both_kinds():
@@ -198,11 +215,9 @@ def test_case_studies_alone_still_read_as_case_studies(client):
 
 # --- Query counts ------------------------------------------------------------------------------
 
-RESOURCE_CARDS = [
-    "the page's resources, with organisation, region and partner organisation joined",
-    "their pillars (prefetch)",
-]
-CASE_STUDY_CARDS = ["the page's case studies, with organisation and region joined", "their pillars (prefetch)"]
+# Each card query brings its rows' pillars' names too (a sub-select per row), not a prefetch.
+RESOURCE_CARDS = ["the page's resources, with organisation, region and partner organisation joined and pillars"]
+CASE_STUDY_CARDS = ["the page's case studies, with organisation and region joined and pillars"]
 
 
 @pytest.fixture
@@ -219,25 +234,22 @@ def both(org, n: int) -> None:
 
 def test_the_list_with_resources(client, org):
     expected = [
+        *LABELS,
         *FIRST_SUMMARY,
         "the newest page of published case studies and resources (one UNION)",
         *CASE_STUDY_CARDS,
         *RESOURCE_CARDS,
-        *LABELS,
     ]
     at_1_and_50(client, LIST, expected, lambda n: both(org, n))
 
 
 def test_search_with_resources(client, org):
     expected = [
-        "the newest matches of both, at most 1,001 (one UNION)",
-        *facet_counts(),
-        "resources' counts per kind, region, type, pillar and tag among the matches (one query)",
-        "the page's case studies with their highlighted snippets, with organisation and region joined",
-        "their pillars (prefetch)",
-        "the page's resources with their highlighted snippets, with organisations joined",
-        "their pillars (prefetch)",
         *LABELS,
+        "the newest matches of both, at most 1,001 (one UNION)",
+        *facet_counts(with_resources=True),
+        "the page's case studies with their highlighted snippets, with organisation and region joined and pillars",
+        "the page's resources with their highlighted snippets, with organisations joined and pillars",
     ]
     # Newest first, so that the page holds both kinds at 1 row and at 50.
     at_1_and_50(client, LIST + "?q=tender&sort=newest", expected, lambda n: both(org, n))
@@ -245,13 +257,12 @@ def test_search_with_resources(client, org):
 
 def test_search_by_relevance_with_resources(client, org):
     expected = [
-        "the newest matches of both, at most 1,001 (one UNION)",
-        # (no case study matched: none is ranked or counted)
-        "resources ranked by relevance",
-        "resources' counts per kind, region, type, pillar and tag among the matches (one query)",
-        "the page's resources with their highlighted snippets, with organisations joined",
-        "their pillars (prefetch)",
         *LABELS,
+        "the newest matches of both, at most 1,001 (one UNION), with their ranks on PostgreSQL",
+        # (no case study matched: none is ranked or counted)
+        *ranked("resources"),
+        "resources' counts per kind, region, type, pillar and tag among the matches (one query)",
+        "the page's resources with their highlighted snippets, with organisations joined and pillars",
     ]
     # Only resources are found by "toolkit".
     at_1_and_50(client, LIST + "?q=toolkit", expected, lambda n: both(org, n))
@@ -259,11 +270,10 @@ def test_search_by_relevance_with_resources(client, org):
 
 def test_resources_of_one_kind(client, org):
     expected = [
-        "the chosen pillars' ids",
+        *LABELS,  # the chosen pillars' ids come from them: no query of their own
         "the newest matching resources, at most 1,001 (case studies not asked for: not read)",
         "resources' counts among the matches (one query)",
         *RESOURCE_CARDS,
-        *LABELS,
     ]
     at_1_and_50(client, LIST + "?kind=toolkit&kind=guide&kind=report&pillar=workforce", expected, lambda n: both(org, n))
 
