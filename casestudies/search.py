@@ -36,6 +36,7 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     CharField,
     Count,
@@ -394,7 +395,7 @@ class Results:
 
 
 class NewestOfBoth:
-    """(kind, id, published_at) of the matches of each sort asked for, newest first; sliced in
+    """(kind, id, newest_at) of the matches of each sort asked for, newest first; sliced in
     ONE query, a UNION of the two tables.
 
     On PostgreSQL each branch is ordered and limited on its own, (SELECT … ORDER BY … LIMIT n)
@@ -414,8 +415,20 @@ class NewestOfBoth:
         if len(self.parts) == 1:
             return list(self.parts[0][start:stop])
         parts = [part[:stop] for part in self.parts] if is_postgres() else [part.order_by() for part in self.parts]
-        union = parts[0].union(*parts[1:], all=True).order_by("-published_at", "-id")
+        union = parts[0].union(*parts[1:], all=True).order_by("-newest_at", "-id")
         return list(union[start:stop])
+
+
+def _newest_at(model):
+    """What the UNION orders its branches' rows by: published_at, on PostgreSQL as microseconds
+    since the epoch. The order is the same, and a thousand integers load in a fraction of the
+    time a thousand timestamps with time zone take (about 0.7 ms against 4 ms here). Each branch
+    still orders by the column itself, off its index."""
+    if not is_postgres():
+        return F("published_at")
+    column = f"{connection.ops.quote_name(model._meta.db_table)}.{connection.ops.quote_name('published_at')}"
+    # Identifiers from model metadata only.
+    return RawSQL(f"(EXTRACT(EPOCH FROM {column}) * 1000000)::bigint", (), output_field=BigIntegerField())  # noqa: S611
 
 
 def _newest(filters: Filters, chosen: Chosen) -> tuple[NewestOfBoth, SearchQuery | TextMatch | None]:
@@ -425,18 +438,20 @@ def _newest(filters: Filters, chosen: Chosen) -> tuple[NewestOfBoth, SearchQuery
     Ranked by relevance on PostgreSQL, each row also carries its rank, computed in the same query
     for the rows it returns anyway (no second trip to fetch the matches' vectors by id)."""
     parts, query = [], None
-    columns = ("result_kind", "id", "published_at")
+    columns = ("result_kind", "id", "newest_at")
     ranked = bool(filters.q) and filters.sort == "relevance" and is_postgres()
     if ranked:
         columns += ("rank",)
     if filters.wants_case_studies:
         case_studies, query = filtered(filters, chosen)
-        case_studies = case_studies.annotate(result_kind=Value(CASE_STUDY, output_field=CharField()))
+        case_studies = case_studies.annotate(
+            result_kind=Value(CASE_STUDY, output_field=CharField()), newest_at=_newest_at(CaseStudy)
+        )
         if ranked:
             case_studies = case_studies.annotate(rank=SearchRank(F("search_vector"), query))
         parts.append(case_studies.values_list(*columns))
     if filters.resource_kinds != []:
-        resources = filtered_resources(filters, chosen).annotate(result_kind=F("kind"))
+        resources = filtered_resources(filters, chosen).annotate(result_kind=F("kind"), newest_at=_newest_at(Resource))
         if ranked:
             rank = RawSQL(RESOURCE_RANK, (SEARCH_CONFIG, filters.q), output_field=FloatField())  # noqa: S611
             resources = resources.annotate(rank=rank)
