@@ -60,6 +60,11 @@ class AccountAdapter(DefaultAccountAdapter):
             response["Location"] = url_in_language(location, language)
         return response
 
+    def get_logout_redirect_url(self, request) -> str:
+        """Someone who signs out lands on the home page in the language they were reading
+        (the sign-out form posts to /cy/... from a Welsh page), not on the English one."""
+        return url_in_language(super().get_logout_redirect_url(request), translation.get_language())
+
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)
         user.full_name = form.cleaned_data.get("full_name", "").strip()
