@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,7 +19,7 @@ from casestudies.models import CaseStudy
 
 from . import services, tokens
 from .forms import QuestionForm, QuestionSettingForm
-from .models import Question
+from .models import ContactOptOut, MisuseReport, Question
 from .selectors import authors_accept, contact_opted_out
 
 NAV = {"nav": "case-studies"}
@@ -97,29 +98,38 @@ def _invalid_link(request: HttpRequest) -> HttpResponse:
 
 
 def report(request: HttpRequest, token: str) -> HttpResponse:
-    """The contact reports a question as misuse: a confirmation, then one POST. No sign-in."""
+    """The contact reports a question as misuse: a confirmation, then one POST that redirects
+    (a refresh sends nothing again). A question already reported says so, without the form.
+    No sign-in."""
     question_id = tokens.read_report_token(token)
     question = (
         Question.objects.select_related("case_study").filter(pk=question_id).first() if question_id else None
     )
     if question is None:
         return _invalid_link(request)
-    done = False
     if request.method == "POST":
         services.question_report(question=question)
-        done = True
-    return render(request, "questions/report.html", {"question": question, "done": done})
+        return redirect(f"{request.path}?done=1")
+    reported = MisuseReport.objects.filter(question=question).exists()
+    state = ("done" if "done" in request.GET else "already") if reported else None
+    return render(request, "questions/report.html", {"question": question, "state": state})
 
 
 def stop(request: HttpRequest, token: str) -> HttpResponse:
-    """The contact turns questions off, for this case study or every one naming their address."""
+    """The contact turns questions off, for this case study or every one naming their address:
+    one POST that redirects to a page saying what is stopped (the same page on a later visit)."""
     found = tokens.read_stop_token(token)
     case_study = CaseStudy.objects.filter(pk=found[0]).only("pk", "title", "slug").first() if found else None
     if case_study is None:
         return _invalid_link(request)
-    done = None
+    address_hash = found[1]
     if request.method == "POST":
         every = request.POST.get("scope") == "all"
-        services.contact_opt_out(case_study_id=case_study.pk, address_hash=found[1], every_case_study=every)
-        done = "all" if every else "this"
+        services.contact_opt_out(case_study_id=case_study.pk, address_hash=address_hash, every_case_study=every)
+        return redirect(request.path)
+    scopes = set(
+        ContactOptOut.objects.filter(Q(case_study_id=case_study.pk) | Q(case_study__isnull=True), address_hash=address_hash)
+        .values_list("case_study_id", flat=True)
+    )
+    done = "all" if None in scopes else "this" if scopes else None
     return render(request, "questions/stop.html", {"case_study": case_study, "done": done})

@@ -221,7 +221,7 @@ def test_stop_questions_about_this_case_study(client, case_study, asker, sent):
     page = client.get(stop)
     assert page.status_code == 200 and CONTACT not in page.content.decode()
     assert ask_url(case_study) in client.get(case_study.get_absolute_url()).content.decode()
-    response = sent(lambda: client.post(stop, {"scope": "this"}))
+    response = sent(lambda: client.post(stop, {"scope": "this"}, follow=True))
     assert "will not send you any more questions" in response.content.decode()
     assert ContactOptOut.objects.get().case_study == case_study
     assert ContactOptOut.objects.get().address_hash == address_hash(CONTACT)
@@ -251,7 +251,7 @@ def test_report_misuse_records_it_once_and_tells_the_coordinators(client, case_s
     page = client.get(report)
     assert page.status_code == 200 and "Report misuse" in page.content.decode()
     assert not MisuseReport.objects.exists()  # a GET (a mail scanner) reports nothing
-    response = sent(lambda: client.post(report))
+    response = sent(lambda: client.post(report, follow=True))
     assert "the question is reported" in response.content.decode()
     sent(lambda: client.post(report))
     assert MisuseReport.objects.get().question.message == "Buy my widgets"
@@ -280,6 +280,42 @@ def test_a_tampered_link_does_not_work(client, case_study):
         assert response.status_code == 404 and "This link does not work" in response.content.decode()
         assert client.post(reverse(name, args=["not-a-token"]), {"scope": "all"}).status_code == 404
     assert not ContactOptOut.objects.exists() and not MisuseReport.objects.exists()
+
+
+def test_reporting_redirects_and_a_second_visit_says_it_is_already_reported(client, case_study, asker, sent):
+    sent(lambda: services.question_ask(case_study=case_study, message="Buy my widgets", by=asker))
+    report = links_in(mail.outbox[0].body, "/questions/report/")
+    response = sent(lambda: client.post(report))
+    assert response.status_code == 302  # a refresh of the confirmation posts nothing again
+    confirmation = client.get(response["Location"]).content.decode()
+    assert "Thank you: the question is reported" in confirmation and "<form" not in confirmation.split("<main")[1]
+    later = client.get(report).content.decode()
+    assert "This question is already reported" in later
+    assert "Report misuse</button>" not in later
+    assert MisuseReport.objects.count() == 1
+
+
+def test_the_report_page_in_welsh_says_it_is_already_reported(client, case_study, asker, sent):
+    sent(lambda: services.question_ask(case_study=case_study, message="Buy my widgets", by=asker))
+    report = links_in(mail.outbox[0].body, "/questions/report/")
+    client.post(report)
+    path = report[report.index("/questions/report/"):]
+    assert "Rhoddwyd gwybod am y cwestiwn hwn eisoes" in client.get("/cy" + path).content.decode()
+
+
+def test_stopping_redirects_and_a_second_visit_says_what_is_stopped(client, case_study, asker, sent):
+    sent(lambda: services.question_ask(case_study=case_study, message="Hi", by=asker))
+    stop = links_in(mail.outbox[0].body, "/questions/stop/")
+    response = sent(lambda: client.post(stop, {"scope": "this"}))
+    assert response.status_code == 302
+    page = client.get(stop).content.decode()
+    assert "will not send you any more questions" in page
+    assert 'value="this"' not in page and 'value="all"' in page  # only the wider choice is left
+    response = sent(lambda: client.post(stop, {"scope": "all"}))
+    assert response.status_code == 302
+    page = client.get(stop).content.decode()
+    assert "any case study that gives your email address" in page and "<button" not in page.split("<main")[1]
+    assert ContactOptOut.objects.count() == 2
 
 
 # --- Personal data -----------------------------------------------------------------------------
