@@ -128,8 +128,9 @@ def stop(request: HttpRequest, token: str) -> HttpResponse:
         services.contact_opt_out(case_study_id=case_study.pk, address_hash=address_hash, every_case_study=every)
         return redirect(request.path)
     scopes = set(
-        ContactOptOut.objects.filter(Q(case_study_id=case_study.pk) | Q(case_study__isnull=True), address_hash=address_hash)
-        .values_list("case_study_id", flat=True)
+        ContactOptOut.objects.filter(
+            Q(case_study_id=case_study.pk) | Q(case_study__isnull=True), address_hash=address_hash
+        ).values_list("case_study_id", flat=True)
     )
     done = "all" if None in scopes else "this" if scopes else None
     return render(request, "questions/stop.html", {"case_study": case_study, "done": done})
