@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 
+import sitecache
 from accounts.demo import DEMO_PASSWORD, demo_user
 from anchors.models import Membership, Organisation, Pillar, Region
 
@@ -36,6 +37,7 @@ EXTRA_ORGANISATIONS = {
 EXAMPLES = [
     {
         "ods": "RTF",
+        "contact": "Karen Milburn, Head of Supply Chain",
         "status": S.PUBLISHED,
         "days_ago": 40,
         "title": "Making our own gowns when supplies ran out",
@@ -82,6 +84,7 @@ EXAMPLES = [
     },
     {
         "ods": "RBS",
+        "contact": "Priya Shah, Head of Social Value",
         "status": S.PUBLISHED,
         "days_ago": 30,
         "title": "A whole system committing to social value",
@@ -108,6 +111,7 @@ EXAMPLES = [
     },
     {
         "ods": "RXK",
+        "contact": "Daniel Okafor, Estates Development Manager",
         "status": S.PUBLISHED,
         "days_ago": 20,
         "title": "Homes and apprenticeships for young people in former nurses' housing",
@@ -139,6 +143,7 @@ EXAMPLES = [
     },
     {
         "ods": "RWK",
+        "contact": "Fatima Begum, Anchor Programme Manager",
         "status": S.PUBLISHED,
         "days_ago": 12,
         "title": "Jobs, fair pay and grants: an anchor approach across several fronts",
@@ -167,6 +172,7 @@ EXAMPLES = [
     },
     {
         "ods": "RQ8",
+        "contact": "Gemma Hollis, Employment Partnerships Lead",
         "status": S.PUBLISHED,
         "days_ago": 6,
         "title": "Anchor Ambition: helping people into work",
@@ -187,6 +193,7 @@ EXAMPLES = [
     },
     {
         "ods": "RR8",
+        "contact": "Tom Whitaker, Widening Participation Manager",
         "status": S.SUBMITTED,
         "days_ago": 2,
         "title": "Pre-employment programmes for Leeds' most deprived neighbourhoods",
@@ -210,6 +217,7 @@ EXAMPLES = [
     },
     {
         "ods": "R1H",
+        "contact": "Yusuf Rahman, Community Health Engagement Lead",
         "status": S.CHANGES_REQUESTED,
         "days_ago": 4,
         "title": "Vaccination in places of worship during Ramadan",
@@ -230,6 +238,23 @@ EXAMPLES = [
         "comment": "Thank you. Please add the outcomes: how many doses were given, and any change in uptake.",
     },
 ]
+
+
+def _old_contact_name(organisation: Organisation) -> str:
+    """What earlier seeds put as the contact: the author account's placeholder name, which
+    read "email your question to Case study author, <trust> at <trust>"."""
+    return f"Case study author, {organisation.name}"[:150]
+
+
+def _refresh_contact(slug: str, contact: str) -> int:
+    """Give an example seeded before it had a contact person that person's name, unless someone
+    has changed the contact since (then their edit stays)."""
+    case_study = CaseStudy.objects.filter(slug=slug).select_related("organisation").first()
+    if case_study is None or case_study.contact_name != _old_contact_name(case_study.organisation):
+        return 0
+    return CaseStudy.objects.filter(pk=case_study.pk, contact_name=case_study.contact_name).update(
+        contact_name=contact
+    )
 
 
 def _author(organisation: Organisation):
@@ -272,10 +297,11 @@ def seed(stdout=None, options=None) -> None:
     coordinator, lead = demo_user("coordinator"), demo_user("lead")
     pillars = {p.slug: p for p in Pillar.objects.all()}
     now = timezone.now()
-    added = 0
+    added = refreshed = 0
     for example in EXAMPLES:
         slug = slugify(example["title"])
         if CaseStudy.objects.filter(slug=slug).exists():
+            refreshed += _refresh_contact(slug, example["contact"])
             continue
         organisation = _organisation(example["ods"], coordinator)
         author = _author(organisation)
@@ -287,7 +313,7 @@ def seed(stdout=None, options=None) -> None:
             organisation=organisation, slug=slug, title=example["title"], summary=example["summary"],
             context=example["context"], approach=example["approach"], outcomes=example["outcomes"],
             lessons=example["lessons"], next_steps=example["next_steps"], period=example["period"],
-            contact_name=author.full_name, contact_email=author.email, status=status, created_by=author,
+            contact_name=example["contact"], contact_email=author.email, status=status, created_by=author,
             submitted_at=submitted if status != S.DRAFT else None,
             published_at=decided if status == S.PUBLISHED else None,
             **{f"{name}_html": html for name, html in rendered_sections(example).items()},
@@ -316,6 +342,8 @@ def seed(stdout=None, options=None) -> None:
     synthetic = int(options.get("case_studies") or 0)
     if synthetic:
         load_synthetic(synthetic, stdout=stdout)
+    if refreshed:
+        sitecache.content_changed()  # cached case-study pages still show the old contact
     forget_summaries()
     if stdout is not None:
         stdout.write(

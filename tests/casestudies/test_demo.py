@@ -43,3 +43,36 @@ def test_demo_case_studies_carry_their_html_rendered_once():
     assert CaseStudy.objects.exists()
     assert not CaseStudy.objects.exclude(context="").filter(context_html="").exists()
     assert not CaseStudy.objects.exclude(approach="").filter(approach_html="").exists()
+
+
+def _seed_all():
+    for step in (accounts_demo.seed, anchors_demo.seed, demo.seed):
+        step()
+
+
+def test_demo_contacts_are_people_not_the_organisation():
+    _seed_all()
+    for case_study in CaseStudy.objects.select_related("organisation"):
+        name, _comma, role = case_study.contact_name.partition(", ")
+        assert name and role, case_study.contact_name
+        assert case_study.organisation.name not in case_study.contact_name
+        assert "Case study author" not in case_study.contact_name
+    alder_hey = CaseStudy.objects.get(organisation__ods_code="RBS")
+    assert alder_hey.contact_name == "Priya Shah, Head of Social Value"
+
+
+def test_seeding_again_renames_the_old_placeholder_contact_but_keeps_an_edit():
+    _seed_all()
+    alder_hey = CaseStudy.objects.select_related("organisation").get(organisation__ods_code="RBS")
+    gowns = CaseStudy.objects.get(organisation__ods_code="RTF")
+    # As an earlier seed left them: the author's placeholder name as the contact...
+    CaseStudy.objects.filter(pk=alder_hey.pk).update(
+        contact_name=f"Case study author, {alder_hey.organisation.name}"
+    )
+    # ...and one someone has since edited.
+    CaseStudy.objects.filter(pk=gowns.pk).update(contact_name="Jo Bloggs, Supply chain")
+    demo.seed()
+    alder_hey.refresh_from_db()
+    gowns.refresh_from_db()
+    assert alder_hey.contact_name == "Priya Shah, Head of Social Value"
+    assert gowns.contact_name == "Jo Bloggs, Supply chain"
