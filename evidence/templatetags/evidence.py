@@ -56,3 +56,9 @@ def financial_year(year: int) -> str:
 @register.filter
 def trend_cells(trend, columns: list[int]):
     return trend.cells(columns)
+
+
+@register.filter
+def pairs(headings, values) -> list[tuple]:
+    """Each value beside its column's heading, for tables that label every cell on a phone."""
+    return list(zip(headings, values, strict=True))
