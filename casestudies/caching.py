@@ -41,13 +41,14 @@ PUBLIC_STATUSES = (CaseStudy.Status.PUBLISHED, CaseStudy.Status.ARCHIVED)
 
 def reference_labels() -> dict:
     """Pillars and regions in their order, organisation types, and every tag: what facets,
-    filters and cards need to name things, without a query each."""
+    filters and cards need to name things, without a query each. Names are each one's `label`
+    (Welsh on a Welsh page): the fragment is kept per language, as every sitecache fragment is."""
 
     def build() -> dict:
         return {
-            "pillars": list(Pillar.objects.values_list("pk", "slug", "name")),
-            "regions": list(Region.objects.values_list("pk", "code", "name")),
-            "types": list(Organisation.Type.choices),
+            "pillars": [(p.pk, p.slug, p.label) for p in Pillar.objects.only("slug", "name", "name_cy")],
+            "regions": [(r.pk, r.code, r.label) for r in Region.objects.only("code", "name", "name_cy")],
+            "types": [(value, str(label)) for value, label in Organisation.Type.choices],
             "tags": {pk: (slug, name) for pk, slug, name in Tag.objects.values_list("pk", "slug", "name")},
         }
 

@@ -83,7 +83,7 @@ class PillarFeed(LatestCaseStudiesFeed):
         return get_object_or_404(Pillar, slug=slug)
 
     def title(self, obj):
-        return _("New case studies and resources: %(pillar)s – Anchors Learning Network") % {"pillar": obj.name}
+        return _("New case studies and resources: %(pillar)s – Anchors Learning Network") % {"pillar": obj.label}
 
     def link(self, obj):
         return reverse("casestudies:list") + f"?pillar={obj.slug}"
@@ -100,7 +100,7 @@ class RegionFeed(LatestCaseStudiesFeed):
         return get_object_or_404(Region, slug=slug)
 
     def title(self, obj):
-        return _("New case studies and resources: %(region)s – Anchors Learning Network") % {"region": obj.name}
+        return _("New case studies and resources: %(region)s – Anchors Learning Network") % {"region": obj.label}
 
     def link(self, obj):
         return reverse("casestudies:list") + f"?region={obj.code}"

@@ -21,12 +21,13 @@ from .fields import SearchDocumentField
 from .markdown import render_markdown
 
 # The five sections every case study has, in reading order: (field, heading, hint).
+# Headings and hints are lazy: each page shows them in its own language.
 SECTIONS = (
-    ("context", "The context and the problem", "What was the situation, and what needed to change?"),
-    ("approach", "What was done", "Who did what, with whom, and how."),
-    ("outcomes", "The outcomes", "What changed as a result. Put figures in the outcome measures table too."),
-    ("lessons", "Lessons for others", "What would you tell another organisation starting out?"),
-    ("next_steps", "What comes next", "Plans to continue, grow or change the work."),
+    ("context", _("The context and the problem"), _("What was the situation, and what needed to change?")),
+    ("approach", _("What was done"), _("Who did what, with whom, and how.")),
+    ("outcomes", _("The outcomes"), _("What changed as a result. Put figures in the outcome measures table too.")),
+    ("lessons", _("Lessons for others"), _("What would you tell another organisation starting out?")),
+    ("next_steps", _("What comes next"), _("Plans to continue, grow or change the work.")),
 )
 SECTION_FIELDS = tuple(name for name, _heading, _hint in SECTIONS)
 # Each section's Markdown rendered and cleaned when saved (see services.rendered_sections).
@@ -92,18 +93,18 @@ class CaseStudy(models.Model):
     EDITABLE_STATUSES = (Status.DRAFT, Status.CHANGES_REQUESTED)
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="case_studies"
+        Organisation, on_delete=models.PROTECT, related_name="case_studies", verbose_name=_("organisation")
     )
-    title = models.CharField(max_length=200)
+    title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
     summary = models.TextField(
-        max_length=600, help_text="Two or three sentences, shown in lists and emails."
+        _("summary"), max_length=600, help_text=_("Two or three sentences, shown in lists and emails.")
     )
-    context = models.TextField("the context and the problem", blank=True)
-    approach = models.TextField("what was done", blank=True)
-    outcomes = models.TextField("the outcomes", blank=True)
-    lessons = models.TextField("lessons for others", blank=True)
-    next_steps = models.TextField("what comes next", blank=True)
+    context = models.TextField(_("the context and the problem"), blank=True)
+    approach = models.TextField(_("what was done"), blank=True)
+    outcomes = models.TextField(_("the outcomes"), blank=True)
+    lessons = models.TextField(_("lessons for others"), blank=True)
+    next_steps = models.TextField(_("what comes next"), blank=True)
     # The sections as sanitised HTML, written by the services that save the Markdown above.
     context_html = models.TextField(blank=True, editable=False)
     approach_html = models.TextField(blank=True, editable=False)
@@ -111,14 +112,14 @@ class CaseStudy(models.Model):
     lessons_html = models.TextField(blank=True, editable=False)
     next_steps_html = models.TextField(blank=True, editable=False)
     period = models.CharField(
-        "period covered", max_length=100, blank=True, help_text="For example, April 2020 to March 2022."
+        _("period covered"), max_length=100, blank=True, help_text=_("For example, April 2020 to March 2022.")
     )
-    contact_name = models.CharField("contact person", max_length=150, blank=True)
-    contact_email = models.EmailField("contact email", blank=True)
-    pillars = models.ManyToManyField(Pillar, related_name="case_studies")
-    tags = TaggableManager(blank=True, help_text="Separate tags with commas.")
+    contact_name = models.CharField(_("contact person"), max_length=150, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    pillars = models.ManyToManyField(Pillar, related_name="case_studies", verbose_name=_("pillars"))
+    tags = TaggableManager(_("tags"), blank=True, help_text=_("Separate tags with commas."))
 
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -134,7 +135,8 @@ class CaseStudy(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-pk"]
-        verbose_name_plural = "case studies"
+        verbose_name = _("case study")
+        verbose_name_plural = _("case studies")
         indexes = [
             models.Index(fields=["status", "-published_at", "-id"], name="casestudy_status_published"),
             models.Index(fields=["organisation", "status"], name="casestudy_org_status"),
@@ -182,20 +184,22 @@ def stored_sections(texts: dict, htmls: dict) -> list[tuple[str, str, SafeString
 
 class OutcomeMeasure(models.Model):
     case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="measures")
-    measure = models.CharField(max_length=200)
+    measure = models.CharField(_("measure"), max_length=200)
     # A standard measure makes the outcome comparable: its value then follows the measure's unit
     # kind. Outcomes without one stay free text, as they always were.
     standard_measure = models.ForeignKey(
         "evidence.StandardMeasure", on_delete=models.SET_NULL, null=True, blank=True, related_name="outcomes"
     )
-    value = models.DecimalField(max_digits=14, decimal_places=2)
-    unit = models.CharField(max_length=40, help_text="For example %, £, people, tonnes CO2e.")
-    period = models.CharField(max_length=100, blank=True)
-    baseline = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
+    unit = models.CharField(_("unit"), max_length=40, help_text=_("For example %, £, people, tonnes CO2e."))
+    period = models.CharField(_("period"), max_length=100, blank=True)
+    baseline = models.DecimalField(_("baseline"), max_digits=14, decimal_places=2, null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["position", "pk"]
+        verbose_name = _("outcome measure")
+        verbose_name_plural = _("outcome measures")
 
     def __str__(self) -> str:
         return f"{self.measure}: {self.value} {self.unit}"
@@ -231,14 +235,15 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 
 class Attachment(models.Model):
     case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=attachment_path, max_length=200)
-    title = models.CharField(max_length=200)
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
+    title = models.CharField(_("title"), max_length=200)
     original_name = models.CharField(max_length=255, blank=True)
     content_type = models.CharField(max_length=120)
     extension = models.CharField(max_length=10)
     size = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     alt_text = models.CharField(
-        "alternative text", max_length=300, blank=True, help_text="Describe the image for people who cannot see it."
+        _("alternative text"), max_length=300, blank=True,
+        help_text=_("Describe the image for people who cannot see it."),
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -247,6 +252,8 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        verbose_name = _("file")
+        verbose_name_plural = _("files")
 
     def __str__(self) -> str:
         return self.title
@@ -275,7 +282,7 @@ class Revision(models.Model):
     content = models.JSONField(default=dict)
     # {section: sanitised HTML} for the sections in `content`, written with it by the services.
     content_html = models.JSONField(default=dict, blank=True, editable=False)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -284,6 +291,8 @@ class Revision(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
         constraints = [
             models.UniqueConstraint(
                 fields=["case_study"],

@@ -8,6 +8,7 @@ import filetype
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from anchors.forms import LabelMultipleChoiceField
 from anchors.models import Organisation, Pillar
 
 from .forms import ALLOWED_UPLOADS, MAX_UPLOAD_BYTES
@@ -51,7 +52,7 @@ class ResourceForm(forms.Form):
         required=False,
         help_text=_("The full web address, starting with https://"),
     )
-    pillars = forms.ModelMultipleChoiceField(
+    pillars = LabelMultipleChoiceField(
         label=_("Pillars"),
         queryset=Pillar.objects.all(),
         widget=forms.CheckboxSelectMultiple,

@@ -157,7 +157,7 @@ def _locked(case_study: CaseStudy) -> CaseStudy:
 
 def case_study_create(*, organisation: Organisation, by, content: dict) -> CaseStudy:
     if not organisation.is_verified or not is_member_of(by, organisation.pk):
-        raise PermissionDenied("Only members of a verified organisation can write its case studies.")
+        raise PermissionDenied(_("Only members of a verified organisation can write its case studies."))
     with transaction.atomic():
         case_study = CaseStudy(
             organisation=organisation, created_by=by, slug=_unique_slug(content["title"])
@@ -170,14 +170,17 @@ def case_study_create(*, organisation: Organisation, by, content: dict) -> CaseS
 def case_study_edit(*, case_study: CaseStudy, by, content: dict) -> CaseStudy | Revision:
     """Change a draft in place; for a published case study, start or change its revision."""
     if not can_author(by, case_study):
-        raise PermissionDenied("Only members of the organisation can edit its case studies.")
+        raise PermissionDenied(_("Only members of the organisation can edit its case studies."))
     with transaction.atomic():
         case_study = _locked(case_study)
         if case_study.status in CaseStudy.EDITABLE_STATUSES:
             _apply_content(case_study, content)
             return case_study
         if case_study.status != Status.PUBLISHED:
-            raise WorkflowError(f"A case study that is {case_study.get_status_display().lower()} cannot be edited.")
+            raise WorkflowError(
+                _("A case study that is %(status)s cannot be edited.")
+                % {"status": case_study.get_status_display().lower()}
+            )
         revision = open_revision(case_study)
         if revision is None:
             revision = Revision.objects.create(
@@ -186,7 +189,7 @@ def case_study_edit(*, case_study: CaseStudy, by, content: dict) -> CaseStudy | 
             _record(case_study, revision=revision, action="revision_started", from_status=Status.PUBLISHED,
                     to_status=Revision.Status.DRAFT, by=by)
         elif revision.status == Revision.Status.SUBMITTED:
-            raise WorkflowError("These changes are awaiting review and cannot be edited until decided.")
+            raise WorkflowError(_("These changes are awaiting review and cannot be edited until decided."))
         else:
             revision.content = content
             revision.content_html = rendered_sections(content)
@@ -196,7 +199,7 @@ def case_study_edit(*, case_study: CaseStudy, by, content: dict) -> CaseStudy | 
 
 def case_study_submit(*, case_study: CaseStudy, by) -> CaseStudy:
     if not can_author(by, case_study):
-        raise PermissionDenied("Only members of the organisation can submit its case studies.")
+        raise PermissionDenied(_("Only members of the organisation can submit its case studies."))
     with transaction.atomic():
         case_study = _locked(case_study)
         if case_study.status in CaseStudy.EDITABLE_STATUSES:
@@ -206,7 +209,7 @@ def case_study_submit(*, case_study: CaseStudy, by) -> CaseStudy:
             return case_study
         revision = open_revision(case_study) if case_study.status == Status.PUBLISHED else None
         if revision is None or revision.status == Revision.Status.SUBMITTED:
-            raise WorkflowError("There is nothing to submit: it is already awaiting review or decided.")
+            raise WorkflowError(_("There is nothing to submit: it is already awaiting review or decided."))
         from_status = revision.status
         revision.status = moderation.next_status("submitted", from_status)
         revision.submitted_at = timezone.now()
@@ -226,7 +229,7 @@ def _decide(case_study: CaseStudy, by, action: str) -> tuple[CaseStudy, Revision
     moderation.require_moderator(by, case_study.organisation)
     target = awaiting_decision(case_study)
     if target is False:
-        raise WorkflowError("This case study has already been decided.")
+        raise WorkflowError(_("This case study has already been decided."))
     return case_study, (None if target is True else target)
 
 
@@ -275,7 +278,7 @@ def _send_back(case_study: CaseStudy, *, by, outcome: str, comment: str) -> Case
 def case_study_archive(*, case_study: CaseStudy, by, comment: str = "") -> CaseStudy:
     """Take a published case study off lists and search; its page stays with a notice."""
     if not (can_author(by, case_study) or can_moderate(by, case_study)):
-        raise PermissionDenied("You cannot archive this case study.")
+        raise PermissionDenied(_("You cannot archive this case study."))
     with transaction.atomic():
         case_study = _locked(case_study)
         moderation.move(case_study, action="archived", by=by, comment=comment)
@@ -290,9 +293,9 @@ def case_study_archive(*, case_study: CaseStudy, by, comment: str = "") -> CaseS
 def attachment_add(*, case_study: CaseStudy, by, upload, title: str, alt_text: str = "") -> Attachment:
     """Attach a checked upload (see AttachmentForm) to a case study its authors can still edit."""
     if not can_author(by, case_study):
-        raise PermissionDenied("Only members of the organisation can add attachments.")
+        raise PermissionDenied(_("Only members of the organisation can add attachments."))
     if case_study.status not in CaseStudy.EDITABLE_STATUSES:
-        raise WorkflowError("Attachments can be changed only while the case study is a draft or needs changes.")
+        raise WorkflowError(_("Attachments can be changed only while the case study is a draft or needs changes."))
     with transaction.atomic():
         attachment = Attachment(
             case_study=case_study,
@@ -312,9 +315,9 @@ def attachment_add(*, case_study: CaseStudy, by, upload, title: str, alt_text: s
 def attachment_remove(*, attachment: Attachment, by) -> None:
     case_study = attachment.case_study
     if not can_author(by, case_study):
-        raise PermissionDenied("Only members of the organisation can remove attachments.")
+        raise PermissionDenied(_("Only members of the organisation can remove attachments."))
     if case_study.status not in CaseStudy.EDITABLE_STATUSES:
-        raise WorkflowError("Attachments can be changed only while the case study is a draft or needs changes.")
+        raise WorkflowError(_("Attachments can be changed only while the case study is a draft or needs changes."))
     with transaction.atomic():
         attachment.delete()
     transaction.on_commit(lambda: attachment.file.delete(save=False))

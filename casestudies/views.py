@@ -176,7 +176,7 @@ def case_study_create(request):
         case_study = services.case_study_create(
             organisation=form.cleaned_data["organisation"], by=request.user, content=form.content(_measures_from(formset))
         )
-        messages.success(request, "Draft saved. Preview it below, then submit it for review when it is ready.")
+        messages.success(request, gettext("Draft saved. Preview it below, then submit it for review when it is ready."))
         return redirect(case_study)
     return render(request, "casestudies/edit.html", {**NAV, "form": form, "formset": formset, "creating": True})
 
@@ -188,13 +188,15 @@ def case_study_edit(request, slug: str):
     if case_study.is_published:
         revision = services.open_revision(case_study)
         if revision and revision.status == Revision.Status.SUBMITTED:
-            messages.info(request, "Your changes are awaiting review and cannot be edited until a decision is made.")
+            messages.info(request, gettext("Your changes are awaiting review and cannot be edited until a decision is made."))
             return redirect(case_study)
         content = revision.content if revision else services.content_of(case_study)
     elif case_study.status in CaseStudy.EDITABLE_STATUSES:
         content = services.content_of(case_study)
     else:
-        messages.info(request, f"This case study is {case_study.get_status_display().lower()} and cannot be edited.")
+        messages.info(request, gettext("This case study is %(status)s and cannot be edited.") % {
+            "status": case_study.get_status_display().lower()
+        })
         return redirect(case_study)
     partner_ids = [p["organisation"] for p in content.get("partners", []) if p.get("organisation")]
     partner_names = dict(Organisation.objects.filter(pk__in=partner_ids).values_list("pk", "name"))
@@ -209,10 +211,10 @@ def case_study_edit(request, slug: str):
             messages.error(request, str(error))
             return redirect(case_study)
         if isinstance(result, Revision):
-            messages.success(request, "Changes saved. The published version stays live until your changes are "
-                                      "submitted and approved.")
+            messages.success(request, gettext("Changes saved. The published version stays live until your changes "
+                                              "are submitted and approved."))
             return redirect("casestudies:revision", slug=case_study.slug)
-        messages.success(request, "Draft saved.")
+        messages.success(request, gettext("Draft saved."))
         return redirect(case_study)
     return render(request, "casestudies/edit.html", {
         **NAV, "form": form, "formset": formset, "case_study": case_study, "revision": revision,
@@ -244,7 +246,7 @@ def case_study_submit(request, slug: str):
     except services.WorkflowError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "Submitted for review. We will email you when a decision is made.")
+        messages.success(request, gettext("Submitted for review. We will email you when a decision is made."))
     return redirect(case_study)
 
 
@@ -257,7 +259,7 @@ def case_study_archive(request, slug: str):
     except services.WorkflowError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "Archived. It no longer appears in lists or search.")
+        messages.success(request, gettext("Archived. It no longer appears in lists or search."))
     return redirect(case_study)
 
 
@@ -296,7 +298,7 @@ def attachment_add(request, slug: str):
         except services.WorkflowError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "File attached.")
+            messages.success(request, gettext("File attached."))
         return redirect("casestudies:edit", slug=case_study.slug)
     return render(request, "casestudies/attachment_add.html",
                   {**NAV, "case_study": case_study, "form": form}, status=400 if form.is_bound else 200)
@@ -312,7 +314,7 @@ def attachment_remove(request, slug: str, pk: int):
     except services.WorkflowError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "File removed.")
+        messages.success(request, gettext("File removed."))
     return redirect("casestudies:edit", slug=case_study.slug)
 
 
@@ -372,23 +374,25 @@ def _changes(case_study: CaseStudy, revision: Revision) -> list[dict]:
     """What a revision changes, field by field: old and new text with the changed words marked."""
     current = services.content_of(case_study)
     proposed = revision.content
-    labels = {"title": "Title", "summary": "Summary", "period": "Period covered", "contact_name": "Contact person",
-              "contact_email": "Contact email", **{name: heading for name, heading, _hint in SECTIONS}}
+    labels = {"title": gettext("Title"), "summary": gettext("Summary"), "period": gettext("Period covered"),
+              "contact_name": gettext("Contact person"), "contact_email": gettext("Contact email"),
+              **{name: heading for name, heading, _hint in SECTIONS}}
     changes = []
     for name in CONTENT_FIELDS:
         change = text_change(current.get(name), proposed.get(name))
         if change:
             changes.append({"label": labels[name], "text": change})
-    for key, label in (("pillars", "Pillars"), ("tags", "Tags"), ("measures", "Outcome measures"),
-                       ("partners", "Partners")):
+    for key, label in (("pillars", gettext("Pillars")), ("tags", gettext("Tags")),
+                       ("measures", gettext("Outcome measures")), ("partners", gettext("Partners"))):
         if current.get(key) != proposed.get(key):
-            changes.append({"label": label, "note": "Changed: see the proposed version below."})
+            changes.append({"label": label, "note": gettext("Changed: see the proposed version below.")})
     return changes
 
 
 def _preview(revision: Revision) -> dict:
     content = revision.content
-    pillar_names = list(Pillar.objects.filter(pk__in=content.get("pillars", [])).values_list("name", flat=True))
+    # Each pillar by its label: the Welsh name on a Welsh page.
+    pillar_names = [p.label for p in Pillar.objects.filter(pk__in=content.get("pillars", [])).only("name", "name_cy")]
     return {**content, "pillar_names": pillar_names, "sections": revision.sections()}
 
 
@@ -402,20 +406,20 @@ def review(request, slug: str):
     form = DecisionForm(request.POST or None)
     if request.method == "POST":
         if target is False:
-            messages.error(request, "This case study has already been decided.")
+            messages.error(request, gettext("This case study has already been decided."))
             return redirect("casestudies:review", slug=slug)
         if form.is_valid():
             decision, comment = form.cleaned_data["decision"], form.cleaned_data["comment"]
             try:
                 if decision == "publish":
                     services.case_study_publish(case_study=case_study, by=request.user, comment=comment)
-                    messages.success(request, f"Published “{case_study.title}”.")
+                    messages.success(request, gettext("Published “%(title)s”.") % {"title": case_study.title})
                 elif decision == "request_changes":
                     services.case_study_request_changes(case_study=case_study, by=request.user, comment=comment)
-                    messages.success(request, f"Asked for changes to “{case_study.title}”.")
+                    messages.success(request, gettext("Asked for changes to “%(title)s”.") % {"title": case_study.title})
                 else:
                     services.case_study_reject(case_study=case_study, by=request.user, reason=comment)
-                    messages.success(request, f"Rejected “{case_study.title}”.")
+                    messages.success(request, gettext("Rejected “%(title)s”.") % {"title": case_study.title})
             except services.WorkflowError as error:
                 messages.error(request, str(error))
                 return redirect("casestudies:review", slug=slug)
