@@ -16,6 +16,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from anchors.models import Pillar, Region, is_coordinator
@@ -31,19 +32,19 @@ EDITABLE = (Digest.Status.DRAFT, Digest.Status.SCHEDULED)
 
 def _coordinator_only(by: User) -> None:
     if not is_coordinator(by):
-        raise NotAllowed("Only network coordinators can send digests.")
+        raise NotAllowed(_("Only network coordinators can send digests."))
 
 
 def _coordinators_digest(digest: Digest) -> None:
     if digest.kind != Digest.Kind.COORDINATOR:
-        raise InvalidState("Only coordinators' digests can be changed here.")
+        raise InvalidState(_("Only coordinators' digests can be changed here."))
 
 
-def _locked_editable(digest: Digest, action: str) -> Digest:
+def _locked_editable(digest: Digest, refusal: str) -> Digest:
     """The digest, locked, while it is still a draft or scheduled; otherwise a clear refusal."""
     locked = Digest.objects.select_for_update().get(pk=digest.pk)
     if locked.status not in EDITABLE:
-        raise InvalidState(f"This digest has already started sending, so it cannot be {action}.")
+        raise InvalidState(refusal)
     return locked
 
 
@@ -88,7 +89,9 @@ def digest_edit(
     _coordinator_only(by)
     _coordinators_digest(digest)
     with transaction.atomic():
-        digest = _locked_editable(digest, "changed")
+        digest = _locked_editable(
+            digest, _("This digest has already started sending, so it cannot be changed.")
+        )
         digest.subject, digest.introduction, digest.audience = subject, introduction, audience
         digest.save(update_fields=["subject", "introduction", "audience"])
         digest.case_studies.set(case_studies)
@@ -103,9 +106,11 @@ def digest_schedule(*, digest: Digest, send_at: datetime, by: User) -> Digest:
     _coordinator_only(by)
     _coordinators_digest(digest)
     if send_at <= timezone.now():
-        raise InvalidState("The time to send must be in the future.")
+        raise InvalidState(_("The time to send must be in the future."))
     with transaction.atomic():
-        digest = _locked_editable(digest, "scheduled")
+        digest = _locked_editable(
+            digest, _("This digest has already started sending, so it cannot be scheduled.")
+        )
         digest.status = Digest.Status.SCHEDULED
         digest.send_at = send_at
         digest.save(update_fields=["status", "send_at"])
@@ -119,8 +124,8 @@ def digest_schedule_cancel(*, digest: Digest, by: User) -> Digest:
         digest = Digest.objects.select_for_update().get(pk=digest.pk)
         if digest.status != Digest.Status.SCHEDULED:
             if digest.status in (Digest.Status.SENDING, Digest.Status.SENT):
-                raise InvalidState("This digest has already started sending, so it cannot be cancelled.")
-            raise InvalidState("This digest is not scheduled.")
+                raise InvalidState(_("This digest has already started sending, so it cannot be cancelled."))
+            raise InvalidState(_("This digest is not scheduled."))
         digest.status = Digest.Status.DRAFT
         digest.send_at = None
         digest.schedule_cancelled_at = timezone.now()
@@ -134,7 +139,7 @@ def digest_send_now(*, digest: Digest, by: User) -> bool:
     Returns False when it had already been started (a second click sends nothing)."""
     _coordinator_only(by)
     if digest.kind != Digest.Kind.COORDINATOR:
-        raise InvalidState("Only coordinators' digests are sent this way.")
+        raise InvalidState(_("Only coordinators' digests are sent this way."))
     now = timezone.now()
     with transaction.atomic():
         # "Send now" on a scheduled digest brings its time forward to now.
@@ -156,7 +161,7 @@ def digest_retry(*, digest: Digest, by: User) -> int:
     _coordinator_only(by)
     _coordinators_digest(digest)
     if digest.status in EDITABLE:
-        raise InvalidState("This digest has not been sent yet, so there is nothing to try again.")
+        raise InvalidState(_("This digest has not been sent yet, so there is nothing to try again."))
     return digests.retry_failed(digest_id=digest.pk)
 
 
@@ -171,9 +176,9 @@ def digest_preferences_update(
     """A person's own choice of digests: how often the personal one comes, what it follows, and
     whether they receive the coordinators' digests."""
     if not by.is_authenticated:
-        raise NotAllowed("Sign in to choose your digest emails.")
+        raise NotAllowed(_("Sign in to choose your digest emails."))
     if frequency not in DigestPreference.Frequency.values:
-        raise InvalidState("Choose how often you want a personal digest.")
+        raise InvalidState(_("Choose how often you want a personal digest."))
     with transaction.atomic():
         preference, _created = DigestPreference.objects.select_for_update().get_or_create(user=by)
         preference.frequency = frequency
@@ -189,12 +194,12 @@ def digest_unsubscribe(*, token: str) -> str:
     sign-in: holding the link is the permission). Returns the kind. Running it twice is harmless."""
     found = digests.read_unsubscribe_token(token)
     if found is None:
-        raise NotAllowed("This unsubscribe link is not valid or has expired.")
+        raise NotAllowed(_("This unsubscribe link is not valid or has expired."))
     user_id, kind = found
     with transaction.atomic():
         user = User.objects.filter(pk=user_id).first()
         if user is None:
-            raise InvalidState("The account this link was sent to no longer exists.")
+            raise InvalidState(_("The account this link was sent to no longer exists."))
         preference, _created = DigestPreference.objects.select_for_update().get_or_create(user=user)
         if kind == Digest.Kind.PERSONAL:
             preference.frequency = DigestPreference.Frequency.NEVER

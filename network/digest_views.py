@@ -6,8 +6,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import path
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -20,7 +22,7 @@ from .models import Delivery, Digest, DigestPreference
 
 def _coordinator(request: HttpRequest) -> None:
     if not is_coordinator(request.user):
-        raise PermissionDenied("Only network coordinators can send digests.")
+        raise PermissionDenied(_("Only network coordinators can send digests."))
 
 
 def _coordinator_digest(pk: int) -> Digest:
@@ -59,7 +61,7 @@ def digest_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "network/digest_form.html",
-        {"form": form, "heading": "Compose a digest", "button": "Save and preview", "nav": "groups"},
+        {"form": form, "heading": _("Compose a digest"), "button": _("Save and preview"), "nav": "groups"},
     )
 
 
@@ -68,7 +70,9 @@ def digest_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _coordinator(request)
     digest = _coordinator_digest(pk)
     if digest.status not in (Digest.Status.DRAFT, Digest.Status.SCHEDULED):
-        messages.info(request, "This digest has already been sent or is being sent, so it cannot be changed.")
+        messages.info(
+            request, _("This digest has already been sent or is being sent, so it cannot be changed.")
+        )
         return redirect(digest)
     if request.method == "POST":
         form = forms.DigestForm(request.POST)
@@ -80,7 +84,7 @@ def digest_edit(request: HttpRequest, pk: int) -> HttpResponse:
             except services.InvalidState as error:
                 messages.error(request, str(error))
             else:
-                messages.success(request, "The digest has been changed.")
+                messages.success(request, _("The digest has been changed."))
             return redirect(digest)
     else:
         form = forms.DigestForm(
@@ -97,7 +101,7 @@ def digest_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "network/digest_form.html",
-        {"form": form, "heading": "Change the digest", "button": "Save and preview", "nav": "groups"},
+        {"form": form, "heading": _("Change the digest"), "button": _("Save and preview"), "nav": "groups"},
     )
 
 
@@ -148,6 +152,7 @@ def digest_preview_email(request: HttpRequest, pk: int) -> HttpResponse:
         recipient=request.user,
         case_studies=digests.coordinator_items(digest),
         resources=digests.coordinator_resources(digest),
+        language=translation.get_language(),  # the page's: switch language to preview the other
     )
     _subject, _text, html = digests.render_digest(context)
     response = HttpResponse(html)
@@ -167,7 +172,9 @@ def digest_test(request: HttpRequest, pk: int) -> HttpResponse:
         services.digest_send_test(digest=digest, by=request.user)
     except services.NotAllowed as error:
         raise PermissionDenied(str(error)) from error
-    messages.success(request, f"A test copy has been sent to {request.user.email}.")
+    messages.success(
+        request, _("A test copy has been sent to %(email)s.") % {"email": request.user.email}
+    )
     return redirect(digest)
 
 
@@ -185,12 +192,12 @@ def digest_send(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(error))
             return redirect(digest)
         if started:
-            messages.success(request, "The digest is being sent.")
+            messages.success(request, _("The digest is being sent."))
         else:
-            messages.info(request, "This digest has already been sent or is being sent.")
+            messages.info(request, _("This digest has already been sent or is being sent."))
         return redirect(digest)
     if digest.status not in (Digest.Status.DRAFT, Digest.Status.SCHEDULED):
-        messages.info(request, "This digest has already been sent or is being sent.")
+        messages.info(request, _("This digest has already been sent or is being sent."))
         return redirect(digest)
     return render(
         request,
@@ -215,7 +222,7 @@ def digest_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     except services.InvalidState as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "The scheduled send is cancelled. The digest is a draft again.")
+        messages.success(request, _("The scheduled send is cancelled. The digest is a draft again."))
     return redirect(digest)
 
 
@@ -232,12 +239,12 @@ def digest_schedule(request: HttpRequest, pk: int) -> HttpResponse:
         except services.InvalidState as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "The digest is scheduled.")
+            messages.success(request, _("The digest is scheduled."))
         return redirect(digest)
     return render(
         request,
         "network/digest_form.html",
-        {"form": form, "heading": "Schedule the digest", "button": "Schedule", "nav": "groups"},
+        {"form": form, "heading": _("Schedule the digest"), "button": pgettext("button", "Schedule"), "nav": "groups"},
     )
 
 
@@ -254,9 +261,17 @@ def digest_retry(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(error))
     else:
         if n:
-            messages.success(request, f"{n} email{pluralize(n)} will be tried again.")
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s email will be tried again.", "%(count)s emails will be tried again.", n
+                )
+                % {"count": n},
+            )
         else:
-            messages.info(request, "There is nothing worth trying again: any address left was refused for good.")
+            messages.info(
+                request, _("There is nothing worth trying again: any address left was refused for good.")
+            )
     return redirect(digest)
 
 
@@ -266,7 +281,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         form = forms.PreferenceForm(request.POST)
         if form.is_valid():
             services.digest_preferences_update(**form.cleaned_data, by=request.user)
-            messages.success(request, "Your digest preferences have been saved.")
+            messages.success(request, _("Your digest preferences have been saved."))
             return redirect("accounts:profile")
     else:
         pref = DigestPreference.objects.filter(user=request.user).first() or DigestPreference(user=request.user)
@@ -281,7 +296,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "network/digest_form.html",
-        {"form": form, "heading": "Digest emails", "button": "Save preferences"},
+        {"form": form, "heading": _("Digest emails"), "button": _("Save preferences")},
     )
 
 
@@ -292,7 +307,11 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if found is None:
         return render(request, "network/unsubscribe_invalid.html", status=400)
     _user_id, kind = found
-    label = "personal digests" if kind == Digest.Kind.PERSONAL else "coordinators' digests"
+    # The label follows "from" / "any more" on the page (Welsh: "o", which mutates the next word).
+    if kind == Digest.Kind.PERSONAL:
+        label = pgettext("unsubscribe from", "personal digests")
+    else:
+        label = pgettext("unsubscribe from", "coordinators' digests")
     if request.method == "POST":
         try:
             services.digest_unsubscribe(token=token)

@@ -4,16 +4,20 @@ has claimed (rendering only: nothing here writes to the database)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
+from django.utils.translation import gettext
 
-from accounts.mail import absolute_url, queue_email
+from accounts.languages import supported
+from accounts.mail import absolute_url, language_for, link_in_language, queue_email
+from accounts.models import User
 from casestudies.models import CaseStudy, Resource
 
 from .models import Delivery, Digest, Event, Thread
@@ -77,6 +81,8 @@ def post_reported(*, report, to) -> None:
 
 LONDON = ZoneInfo("Europe/London")
 SITE_NAME = "Anchors Learning Network"
+# The personal digests' subject as stored on the run; each reader gets it in their language.
+PERSONAL_SUBJECT = "Your Anchors Learning Network digest"
 
 
 # --- Rendering ----------------------------------------------------------------------------------
@@ -95,33 +101,66 @@ def _resource_item(resource) -> dict:
     return {
         "title": resource.title,
         "summary": resource.summary,
-        "kind": resource.get_kind_display(),
+        # The label itself (lazy), so each reader sees the kind in their own language.
+        "kind": Resource.Kind(resource.kind).label if resource.kind in Resource.Kind.values else resource.kind,
         "organisation": resource.made_by,
         "url": absolute_url(resource.get_absolute_url()),
     }
 
 
-def digest_context(*, digest: Digest, recipient, case_studies, resources=(), threads=(), events=()) -> dict:
-    kind = digest.kind
+@lru_cache(maxsize=4096)
+def _link_in(url: str, language: str, site_url: str) -> str:
+    # site_url is part of the key: the same path on another SITE_URL is another link.
+    return link_in_language(url, language)
+
+
+def _in_language(items, language: str) -> list[dict]:
+    """The items with their links moved to the pages in `language` (/cy/... for Welsh)."""
+    if language == settings.LANGUAGE_CODE:
+        return list(items)
+    return [{**item, "url": _link_in(item["url"], language, settings.SITE_URL)} for item in items]
+
+
+def digest_context(
+    *, digest: Digest, recipient, case_studies, resources=(), threads=(), events=(), language: str | None = None
+) -> dict:
+    """What a digest email shows, in `language`: the recipient's own (`User.language`) unless
+    given. The coordinator's subject and introduction stay as they wrote them."""
+    if language is None:
+        language = language_for(recipient) if isinstance(recipient, User) else translation.get_language()
+    language = supported(language)
+    with translation.override(language):
+        unsubscribe = unsubscribe_url(user_id=recipient.pk, kind=digest.kind)
+        preferences = absolute_url(reverse("network:preferences"))
     return {
         "digest": digest,
         "recipient": recipient,
-        "case_studies": case_studies,
-        "resources": resources,
-        "threads": threads,
-        "events": events,
-        "unsubscribe_url": unsubscribe_url(user_id=recipient.pk, kind=kind),
-        "preferences_url": absolute_url(reverse("network:preferences")),
+        "case_studies": _in_language(case_studies, language),
+        "resources": _in_language(resources, language),
+        "threads": _in_language(threads, language),
+        "events": _in_language(events, language),
+        "unsubscribe_url": unsubscribe,
+        "preferences_url": preferences,
         "SITE_URL": settings.SITE_URL,
         "SITE_NAME": SITE_NAME,
+        "LANGUAGE_CODE": language,
     }
 
 
+def digest_subject(digest: Digest) -> str:
+    """A coordinator's subject as written; the personal digests' own subject in the active language."""
+    if digest.kind == Digest.Kind.PERSONAL and digest.subject == PERSONAL_SUBJECT:
+        return gettext("Your Anchors Learning Network digest")
+    return " ".join(digest.subject.split())
+
+
 def render_digest(context: dict) -> tuple[str, str, str]:
-    digest = context["digest"]
-    subject = " ".join(digest.subject.split())
-    text = render_to_string("network/emails/digest.txt", context)
-    html = render_to_string("network/emails/digest.html", context)
+    """Subject, text and HTML in the context's language (`digest_context` sets it)."""
+    with translation.override(context.get("LANGUAGE_CODE") or translation.get_language()):
+        subject = digest_subject(context["digest"])
+        context = {**context, "subject": subject}
+        text = render_to_string("network/emails/digest.txt", context)
+        html = render_to_string("network/emails/digest.html", context)
     return subject, text, html
 
 
@@ -178,28 +217,36 @@ class _Anyone:
 
 
 class ChunkRenderer:
-    """Renders a chunk's messages, each template once per distinct set of items rather than once
-    per person: the result is exactly what `render_digest` gives for each person (the tests
-    compare them), at a fraction of the cost. Only the name (escaped in the HTML part) and the
-    signed unsubscribe link differ from person to person."""
+    """Renders a chunk's messages, each template once per distinct set of items and language
+    rather than once per person: the result is exactly what `render_digest` gives for each person
+    (the tests compare them), at a fraction of the cost. Only the name (escaped in the HTML part)
+    and the signed unsubscribe link differ from person to person; each person reads it in their
+    own language (`User.language`, loaded with the chunk's rows: no extra query)."""
 
     def __init__(self, digest: Digest):
         self.digest = digest
         self.rendered: dict[object, tuple[str, str, str]] = {}
-        # reverse() once: a signed token never contains a character the URL would quote.
-        self.unsubscribe_prefix, self.unsubscribe_suffix = absolute_url(
-            reverse("network:unsubscribe", kwargs={"token": _SLOT})
-        ).split(_SLOT)
+        self.unsubscribe_parts: dict[str, tuple[str, str]] = {}
+
+    def _unsubscribe_parts(self, language: str) -> tuple[str, str]:
+        # reverse() once per language: a signed token never contains a character the URL would quote.
+        if language not in self.unsubscribe_parts:
+            with translation.override(language):
+                prefix, suffix = absolute_url(reverse("network:unsubscribe", kwargs={"token": _SLOT})).split(_SLOT)
+            self.unsubscribe_parts[language] = (prefix, suffix)
+        return self.unsubscribe_parts[language]
 
     def message(self, *, recipient, key: object, **items) -> EmailMultiAlternatives:
-        if key not in self.rendered:
-            context = digest_context(digest=self.digest, recipient=_Anyone(), **items)
+        language = language_for(recipient)
+        if (language, key) not in self.rendered:
+            context = digest_context(digest=self.digest, recipient=_Anyone(), language=language, **items)
             context["unsubscribe_url"] = _UNSUBSCRIBE
-            self.rendered[key] = render_digest(context)
-        subject, text, html = self.rendered[key]
+            self.rendered[(language, key)] = render_digest(context)
+        subject, text, html = self.rendered[(language, key)]
         name = recipient.full_name or recipient.email
         token = unsubscribe_token(user_id=recipient.pk, kind=self.digest.kind)
-        url = f"{self.unsubscribe_prefix}{token}{self.unsubscribe_suffix}"
+        prefix, suffix = self._unsubscribe_parts(language)
+        url = f"{prefix}{token}{suffix}"
         context = {"unsubscribe_url": url}
         text = text.replace(_NAME, name).replace(_UNSUBSCRIBE, url)
         html = html.replace(_NAME, escape(name)).replace(_UNSUBSCRIBE, escape(url))
@@ -207,7 +254,14 @@ class ChunkRenderer:
 
 
 def build_messages(delivery_ids: list[int]) -> list[tuple[int, EmailMultiAlternatives]]:
-    """Messages for the chunk's rows, in a fixed number of queries whatever the chunk's size."""
+    """Messages for the chunk's rows, in a fixed number of queries whatever the chunk's size or
+    the mix of languages its readers chose."""
+    # The items' links are built in English and moved to each reader's language as it renders.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _build_messages(delivery_ids)
+
+
+def _build_messages(delivery_ids: list[int]) -> list[tuple[int, EmailMultiAlternatives]]:
     deliveries = list(
         Delivery.objects.filter(pk__in=delivery_ids, status=Delivery.Status.SENDING)
         .select_related("recipient", "digest")
@@ -275,5 +329,6 @@ def test_message(*, digest: Digest, to) -> EmailMultiAlternatives:
     message = make_message(digest=digest, recipient=to, context=context)
     stable = message_id(digest_id=digest.pk, user_id=to.pk)
     message.extra_headers["Message-ID"] = stable.replace("@", f"-test-{timezone.now().timestamp():.0f}@", 1)
-    message.subject = f"[Test] {message.subject}"
+    with translation.override(context["LANGUAGE_CODE"]):
+        message.subject = gettext("[Test] %(subject)s") % {"subject": message.subject}
     return message

@@ -1,13 +1,16 @@
 import datetime
 
 from django import forms
-from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
+from anchors.forms import LabelChoiceField, LabelMultipleChoiceField
 from anchors.models import Pillar
 from casestudies.markdown import validate_markdown
 
 from .models import POST_MAX_LENGTH, Group
+
+MARKDOWN_HELP = gettext_lazy("You can use Markdown: *emphasis*, **bold**, lists and links.")
 
 
 def _post_body(value: str) -> None:
@@ -15,44 +18,47 @@ def _post_body(value: str) -> None:
 
 
 class GroupForm(forms.Form):
-    name = forms.CharField(max_length=150)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
-    pillar = forms.ModelChoiceField(
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=150)
+    description = forms.CharField(
+        label=gettext_lazy("Description"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    pillar = LabelChoiceField(
         queryset=Pillar.objects.all(),
         required=False,
-        empty_label="No particular pillar",
-        help_text="Published case studies on this pillar appear on the group's page.",
+        label=gettext_lazy("Pillar"),
+        empty_label=gettext_lazy("No particular pillar"),
+        help_text=gettext_lazy("Published case studies on this pillar appear on the group's page."),
     )
     join_policy = forms.ChoiceField(
-        label="Who can join", choices=Group.JoinPolicy.choices, widget=forms.RadioSelect
+        label=gettext_lazy("Who can join"), choices=Group.JoinPolicy.choices, widget=forms.RadioSelect
     )
 
 
 class JoinRequestForm(forms.Form):
     reason = forms.CharField(
-        label="Why would you like to join?",
-        help_text="The group's leads read this when they decide.",
+        label=gettext_lazy("Why would you like to join?"),
+        help_text=gettext_lazy("The group's leads read this when they decide."),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
 
 class ThreadForm(forms.Form):
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     body = forms.CharField(
-        label="Your message",
-        help_text="You can use Markdown: *emphasis*, **bold**, lists and links.",
+        label=gettext_lazy("Your message"),
+        help_text=MARKDOWN_HELP,
         widget=forms.Textarea(attrs={"rows": 8}),
         validators=[_post_body],
     )
     email_author_on_reply = forms.BooleanField(
-        label="Email me when someone replies", required=False, initial=True
+        label=gettext_lazy("Email me when someone replies"), required=False, initial=True
     )
 
 
 class ReplyForm(forms.Form):
     body = forms.CharField(
-        label="Your reply",
-        help_text="You can use Markdown: *emphasis*, **bold**, lists and links.",
+        label=gettext_lazy("Your reply"),
+        help_text=MARKDOWN_HELP,
         widget=forms.Textarea(attrs={"rows": 5}),
         validators=[_post_body],
     )
@@ -60,8 +66,8 @@ class ReplyForm(forms.Form):
 
 class ReportPostForm(forms.Form):
     reason = forms.CharField(
-        label="What is wrong with this post?",
-        help_text="Only the group's leads see this. They decide whether to hide the post.",
+        label=gettext_lazy("What is wrong with this post?"),
+        help_text=gettext_lazy("Only the group's leads see this. They decide whether to hide the post."),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
@@ -69,8 +75,8 @@ class ReportPostForm(forms.Form):
 
 class HidePostForm(forms.Form):
     reason = forms.CharField(
-        label="Why are you hiding this post?",
-        help_text="Members see this in place of the post.",
+        label=gettext_lazy("Why are you hiding this post?"),
+        help_text=gettext_lazy("Members see this in place of the post."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -95,64 +101,75 @@ class UKDateTimeField(forms.DateTimeField):
 def _spoken_time(value: datetime.datetime) -> str:
     """1:30am, 12 noon, 2pm: times as people say them."""
     if value.hour == 12 and value.minute == 0:
-        return "12 noon"
+        return gettext("12 noon")
     hour = value.hour % 12 or 12
-    suffix = "am" if value.hour < 12 else "pm"
+    suffix = pgettext("before noon", "am") if value.hour < 12 else pgettext("after noon", "pm")
     return f"{hour}:{value.minute:02d}{suffix}" if value.minute else f"{hour}{suffix}"
 
 
 def clock_change_message(naive: datetime.datetime) -> str:
     """Why a UK time that falls in a clock change cannot be used, in plain words."""
     london = timezone.get_current_timezone()
-    when = f"{_spoken_time(naive)} on {naive.day} {naive:%B %Y}"
+    when = gettext("%(time)s on %(date)s") % {
+        "time": _spoken_time(naive),
+        "date": dateformat.format(naive, "j F Y"),
+    }
     # In the spring gap a wall time has two different offsets and neither round-trips.
     before = naive.replace(tzinfo=london, fold=0)
     gap = before.astimezone(datetime.UTC).astimezone(london).replace(tzinfo=None) != naive
     if gap:
-        return (
-            f"{when} does not exist in UK time because the clocks go forward an hour at 1am; "
+        return gettext(
+            "%(when)s does not exist in UK time because the clocks go forward an hour at 1am; "
             "choose another time"
-        )
-    return (
-        f"{when} happens twice in UK time because the clocks go back an hour at 2am; "
+        ) % {"when": when}
+    return gettext(
+        "%(when)s happens twice in UK time because the clocks go back an hour at 2am; "
         "choose a time before 1am or from 2am"
-    )
+    ) % {"when": when}
 
 
 class EventForm(forms.Form):
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     starts_at = UKDateTimeField(
-        label="Starts", help_text="UK time, for example 14/01/2027 10:00"
+        label=gettext_lazy("Starts"), help_text=gettext_lazy("UK time, for example 14/01/2027 10:00")
     )
-    ends_at = UKDateTimeField(label="Ends", help_text="UK time, for example 14/01/2027 12:00")
-    location = forms.CharField(label="Place", max_length=255, required=False)
+    ends_at = UKDateTimeField(
+        label=gettext_lazy("Ends"), help_text=gettext_lazy("UK time, for example 14/01/2027 12:00")
+    )
+    location = forms.CharField(label=gettext_lazy("Place"), max_length=255, required=False)
     online_url = forms.URLField(
-        label="Online link",
+        label=gettext_lazy("Online link"),
         required=False,
-        assume_scheme="https", help_text="For example, a Teams or Zoom link"
+        assume_scheme="https",
+        help_text=gettext_lazy("For example, a Teams or Zoom link"),
     )
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    description = forms.CharField(
+        label=gettext_lazy("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
 
     def clean(self):
         cleaned = super().clean()
         starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
         if starts and ends and ends < starts:
-            self.add_error("ends_at", "The event must end after it starts.")
+            self.add_error("ends_at", gettext("The event must end after it starts."))
         if not cleaned.get("location") and not cleaned.get("online_url") and not self.errors.get(
             "online_url"
         ):
-            self.add_error("location", "Give a place or an online link.")
+            self.add_error("location", gettext("Give a place or an online link."))
         return cleaned
 
 
 class DigestForm(forms.Form):
-    subject = forms.CharField(max_length=200)
-    introduction = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}))
+    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=200)
+    introduction = forms.CharField(
+        label=gettext_lazy("Introduction"), widget=forms.Textarea(attrs={"rows": 6})
+    )
     case_studies = forms.ModelMultipleChoiceField(
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Those published since the last digest are ticked for you.",
+        label=gettext_lazy("Case studies"),
+        help_text=gettext_lazy("Those published since the last digest are ticked for you."),
     )
     resources = forms.ModelMultipleChoiceField(
         queryset=None,
@@ -161,14 +178,16 @@ class DigestForm(forms.Form):
         label=gettext_lazy("Resources"),
         help_text=gettext_lazy("Those published since the last digest are ticked for you."),
     )
-    audience = forms.ChoiceField(widget=forms.RadioSelect)
-    regions = forms.ModelMultipleChoiceField(
+    audience = forms.ChoiceField(label=gettext_lazy("Audience"), widget=forms.RadioSelect)
+    regions = LabelMultipleChoiceField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
-        help_text="Only when sending to people in some regions.",
+        label=gettext_lazy("Regions"),
+        help_text=gettext_lazy("Only when sending to people in some regions."),
     )
     groups = forms.ModelMultipleChoiceField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
-        help_text="Only when sending to members of some groups.",
+        label=gettext_lazy("Groups"),
+        help_text=gettext_lazy("Only when sending to members of some groups."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -188,35 +207,40 @@ class DigestForm(forms.Form):
         cleaned = super().clean()
         audience = cleaned.get("audience")
         if audience == "regions" and not cleaned.get("regions"):
-            self.add_error("regions", "Choose at least one region.")
+            self.add_error("regions", gettext("Choose at least one region."))
         if audience == "groups" and not cleaned.get("groups"):
-            self.add_error("groups", "Choose at least one group.")
+            self.add_error("groups", gettext("Choose at least one group."))
         return cleaned
 
 
 class ScheduleForm(forms.Form):
-    send_at = UKDateTimeField(label="Send at", help_text="UK time, for example 14/01/2027 08:00")
+    send_at = UKDateTimeField(
+        label=gettext_lazy("Send at"), help_text=gettext_lazy("UK time, for example 14/01/2027 08:00")
+    )
 
     def clean_send_at(self):
         from django.utils import timezone
 
         value = self.cleaned_data["send_at"]
         if value <= timezone.now():
-            raise forms.ValidationError("The time to send must be in the future.")
+            raise forms.ValidationError(gettext("The time to send must be in the future."))
         return value
 
 
 class PreferenceForm(forms.Form):
-    frequency = forms.ChoiceField(widget=forms.RadioSelect, label="How often do you want a personal digest?")
-    pillars = forms.ModelMultipleChoiceField(
-        queryset=Pillar.objects.order_by("name"), required=False, widget=forms.CheckboxSelectMultiple,
-        label="Pillars you are interested in",
+    frequency = forms.ChoiceField(
+        widget=forms.RadioSelect, label=gettext_lazy("How often do you want a personal digest?")
     )
-    regions = forms.ModelMultipleChoiceField(
-        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label="Regions you are interested in"
+    pillars = LabelMultipleChoiceField(
+        queryset=Pillar.objects.order_by("name"), required=False, widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("Pillars you are interested in"),
+    )
+    regions = LabelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("Regions you are interested in"),
     )
     coordinator_digests = forms.BooleanField(
-        required=False, label="Send me the network coordinators' digests"
+        required=False, label=gettext_lazy("Send me the network coordinators' digests")
     )
 
     def __init__(self, *args, **kwargs):
@@ -232,11 +256,11 @@ class PreferenceForm(forms.Form):
 class FollowTopicsForm(forms.Form):
     """The pillars and regions a person follows, as ticked boxes."""
 
-    pillars = forms.ModelMultipleChoiceField(
+    pillars = LabelMultipleChoiceField(
         queryset=Pillar.objects.order_by("position", "name"), required=False,
         widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Pillars you follow"),
     )
-    regions = forms.ModelMultipleChoiceField(
+    regions = LabelMultipleChoiceField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
         label=gettext_lazy("Regions you follow"),
     )

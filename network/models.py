@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from anchors.models import Pillar, Region
 from casestudies.models import CaseStudy, Resource
@@ -24,12 +26,12 @@ class GroupQuerySet(models.QuerySet):
 
 class Group(models.Model):
     class Kind(models.TextChoices):
-        REGIONAL = "regional", "Regional"
-        THEMATIC = "thematic", "Thematic"
+        REGIONAL = "regional", _("Regional")
+        THEMATIC = "thematic", _("Thematic")
 
     class JoinPolicy(models.TextChoices):
-        OPEN = "open", "Anyone in the network can join"
-        REQUEST = "request", "People ask to join and a lead approves"
+        OPEN = "open", _("Anyone in the network can join")
+        REQUEST = "request", _("People ask to join and a lead approves")
 
     name = models.CharField(max_length=150, unique=True)
     slug = models.SlugField(max_length=150, unique=True)
@@ -74,14 +76,14 @@ class Group(models.Model):
 
 class GroupMembership(models.Model):
     class Role(models.TextChoices):
-        MEMBER = "member", "Member"
-        LEAD = "lead", "Lead"
+        MEMBER = "member", _("Member")
+        LEAD = "lead", pgettext_lazy("group role", "Lead")
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", "Asked to join"
-        ACTIVE = "active", "Member"
-        DECLINED = "declined", "Declined"
-        LEFT = "left", "Left"
+        REQUESTED = "requested", _("Asked to join")
+        ACTIVE = "active", _("Member")
+        DECLINED = "declined", _("Declined")
+        LEFT = "left", pgettext_lazy("left a group", "Left")
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
@@ -117,7 +119,7 @@ class Thread(models.Model):
     )
     title = models.CharField(max_length=200)
     email_author_on_reply = models.BooleanField(
-        "Email me when someone replies", default=True
+        _("Email me when someone replies"), default=True
     )
     created_at = models.DateTimeField(default=timezone.now)
     last_post_at = models.DateTimeField(default=timezone.now)
@@ -172,9 +174,9 @@ class PostReport(models.Model):
     """A member's report that a post breaks the group's rules, waiting for a lead."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Waiting for a lead"
-        HIDDEN = "hidden", "Post hidden"
-        DISMISSED = "dismissed", "Dismissed"
+        OPEN = "open", _("Waiting for a lead")
+        HIDDEN = "hidden", _("Post hidden")
+        DISMISSED = "dismissed", _("Dismissed")
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reports")
     reported_by = models.ForeignKey(
@@ -211,8 +213,8 @@ class Event(models.Model):
     title = models.CharField(max_length=200)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
-    location = models.CharField("place", max_length=255, blank=True)
-    online_url = models.URLField("online link", blank=True)
+    location = models.CharField(_("place"), max_length=255, blank=True)
+    online_url = models.URLField(_("online link"), blank=True)
     description = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -238,9 +240,9 @@ class Event(models.Model):
 
 class DigestPreference(models.Model):
     class Frequency(models.TextChoices):
-        WEEKLY = "weekly", "Weekly, on Monday mornings"
-        MONTHLY = "monthly", "Monthly, on the first Monday"
-        NEVER = "never", "Never"
+        WEEKLY = "weekly", _("Weekly, on Monday mornings")
+        MONTHLY = "monthly", _("Monthly, on the first Monday")
+        NEVER = "never", _("Never")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_preference"
@@ -249,7 +251,7 @@ class DigestPreference(models.Model):
     pillars = models.ManyToManyField(Pillar, blank=True, related_name="+")
     regions = models.ManyToManyField(Region, blank=True, related_name="+")
     coordinator_digests = models.BooleanField(
-        "Send me the network coordinators' digests", default=True
+        _("Send me the network coordinators' digests"), default=True
     )
     last_personal_digest_at = models.DateTimeField(null=True, blank=True)
 
@@ -261,19 +263,19 @@ class Digest(models.Model):
     """One mailing: a coordinator's digest, or one run of the personal digests."""
 
     class Kind(models.TextChoices):
-        COORDINATOR = "coordinator", "Coordinator's digest"
-        PERSONAL = "personal", "Personal digest"
+        COORDINATOR = "coordinator", _("Coordinator's digest")
+        PERSONAL = "personal", _("Personal digest")
 
     class Audience(models.TextChoices):
-        EVERYONE = "everyone", "Everyone in the network"
-        REGIONS = "regions", "People in one or more regions"
-        GROUPS = "groups", "Members of one or more groups"
+        EVERYONE = "everyone", _("Everyone in the network")
+        REGIONS = "regions", _("People in one or more regions")
+        GROUPS = "groups", _("Members of one or more groups")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SCHEDULED = "scheduled", "Scheduled"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", pgettext_lazy("emails", "Sent")
 
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.COORDINATOR)
     subject = models.CharField(max_length=200)
@@ -319,10 +321,10 @@ class Delivery(models.Model):
     """The ledger: one row per (digest, recipient), written before anything is sent."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", pgettext_lazy("emails", "Sent")
+        FAILED = "failed", pgettext_lazy("emails", "Failed")
 
     digest = models.ForeignKey(Digest, on_delete=models.CASCADE, related_name="deliveries")
     recipient = models.ForeignKey(
@@ -365,10 +367,10 @@ class DigestedItem(models.Model):
     """What a person's personal digests have already carried, so nothing appears twice."""
 
     class Kind(models.TextChoices):
-        CASE_STUDY = "case_study", "Case study"
-        RESOURCE = "resource", "Resource"
-        THREAD = "thread", "Discussion thread"
-        EVENT = "event", "Event"
+        CASE_STUDY = "case_study", _("Case study")
+        RESOURCE = "resource", _("Resource")
+        THREAD = "thread", _("Discussion thread")
+        EVENT = "event", _("Event")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -16,12 +16,13 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from .emails import PERSONAL_SUBJECT
 from .ledger import QueueChunk, chunked, finish_if_done, queue_chunks, scheduler_lock
 from .models import Delivery, Digest, DigestedItem, DigestPreference
 from .selectors import personal_candidate_ids, personal_items_for, personal_run_time
 
 PEOPLE_PER_CHUNK = 200
-SUBJECT = "Your Anchors Learning Network digest"
+SUBJECT = PERSONAL_SUBJECT
 ITEM_KINDS = (
     ("case_studies", DigestedItem.Kind.CASE_STUDY),
     ("resources", DigestedItem.Kind.RESOURCE),

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from anchors.models import Membership, Organisation, Pillar, is_coordinator, lead_region_ids
@@ -138,7 +139,7 @@ def group_create(
 ) -> Group:
     """Coordinators create thematic groups; the creator leads it until they appoint others."""
     if not is_coordinator(by):
-        raise NotAllowed("Only network coordinators can create learning groups.")
+        raise NotAllowed(_("Only network coordinators can create learning groups."))
     base = slugify(name)[:140] or "group"
     slug, n = base, 2
     while Group.objects.filter(slug=slug).exists():
@@ -155,7 +156,7 @@ def group_create(
                 created_by=by,
             )
         except IntegrityError as exc:
-            raise InvalidState("A group with that name already exists.") from exc
+            raise InvalidState(_("A group with that name already exists.")) from exc
         GroupMembership.objects.create(
             group=group, user=by, role=GroupMembership.Role.LEAD, status=GroupMembership.Status.ACTIVE
         )
@@ -166,22 +167,22 @@ def group_join(*, group: Group, user: User, reason: str = "") -> GroupMembership
     """Join an open group at once, or ask to join one that needs a lead's approval."""
     if not may_join_groups(user):
         raise NotAllowed(
-            "Learning groups are for members of a verified organisation. Ask to join your "
-            "organisation first."
+            _("Learning groups are for members of a verified organisation. Ask to join your "
+            "organisation first.")
         )
     with transaction.atomic():
         existing = live_membership(group, user)
         if existing is not None:
             if existing.status == GroupMembership.Status.ACTIVE:
-                raise InvalidState("You are already a member of this group.")
-            raise InvalidState("You have already asked to join this group.")
+                raise InvalidState(_("You are already a member of this group."))
+            raise InvalidState(_("You have already asked to join this group."))
         if group.join_policy == Group.JoinPolicy.OPEN:
             return GroupMembership.objects.create(
                 group=group, user=user, status=GroupMembership.Status.ACTIVE
             )
         reason = reason.strip()
         if not reason:
-            raise InvalidState("Tell the group's leads why you would like to join.")
+            raise InvalidState(_("Tell the group's leads why you would like to join."))
         membership = GroupMembership.objects.create(
             group=group, user=user, status=GroupMembership.Status.REQUESTED, reason=reason
         )
@@ -192,11 +193,11 @@ def group_join(*, group: Group, user: User, reason: str = "") -> GroupMembership
 def group_request_decide(*, membership: GroupMembership, by: User, approve: bool) -> GroupMembership:
     """A lead approves or declines a request to join; the person is emailed either way."""
     if not is_group_lead(by, membership.group):
-        raise NotAllowed("Only the group's leads decide who joins.")
+        raise NotAllowed(_("Only the group's leads decide who joins."))
     with transaction.atomic():
         membership = GroupMembership.objects.select_for_update().get(pk=membership.pk)
         if membership.status != GroupMembership.Status.REQUESTED:
-            raise InvalidState("This request has already been decided.")
+            raise InvalidState(_("This request has already been decided."))
         membership.status = (
             GroupMembership.Status.ACTIVE if approve else GroupMembership.Status.DECLINED
         )
@@ -212,7 +213,7 @@ def group_leave(*, group: Group, user: User) -> None:
     with transaction.atomic():
         membership = live_membership(group, user)
         if membership is None:
-            raise InvalidState("You are not a member of this group.")
+            raise InvalidState(_("You are not a member of this group."))
         membership.status = GroupMembership.Status.LEFT
         membership.decided_at = timezone.now()
         membership.save(update_fields=["status", "decided_at"])
@@ -221,7 +222,7 @@ def group_leave(*, group: Group, user: User) -> None:
 def group_lead_appoint(*, group: Group, user: User, by: User) -> GroupMembership:
     """Coordinators appoint a group's leads (owning a group is separate from being a member)."""
     if not is_coordinator(by):
-        raise NotAllowed("Only network coordinators appoint group leads.")
+        raise NotAllowed(_("Only network coordinators appoint group leads."))
     with transaction.atomic():
         membership = live_membership(group, user)
         if membership is None:
@@ -247,10 +248,10 @@ def thread_start(
     *, group: Group, by: User, title: str, body: str, email_author_on_reply: bool = True
 ) -> Thread:
     if not is_group_member(by, group):
-        raise NotAllowed("Only the group's members can start a discussion.")
+        raise NotAllowed(_("Only the group's members can start a discussion."))
     title, body = title.strip(), body.strip()
     if not title or not body:
-        raise InvalidState("A discussion needs a title and a first message.")
+        raise InvalidState(_("A discussion needs a title and a first message."))
     _check_post_body(body)
     now = timezone.now()
     with transaction.atomic():
@@ -271,10 +272,10 @@ def thread_start(
 def post_reply(*, thread: Thread, by: User, body: str) -> Post:
     """Reply in a thread; its author is emailed if they asked to be."""
     if not is_group_member(by, thread.group):
-        raise NotAllowed("Only the group's members can reply.")
+        raise NotAllowed(_("Only the group's members can reply."))
     body = body.strip()
     if not body:
-        raise InvalidState("Write a reply before posting it.")
+        raise InvalidState(_("Write a reply before posting it."))
     _check_post_body(body)
     now = timezone.now()
     with transaction.atomic():
@@ -297,14 +298,14 @@ def post_hide(*, post: Post, by: User, reason: str) -> Post:
     """Leads hide a post, saying why; the text stays in the database for the record. Reports
     waiting on the post are settled by it."""
     if not is_group_lead(by, post.thread.group):
-        raise NotAllowed("Only the group's leads can hide posts.")
+        raise NotAllowed(_("Only the group's leads can hide posts."))
     reason = reason.strip()
     if not reason:
-        raise InvalidState("Give a reason for hiding the post.")
+        raise InvalidState(_("Give a reason for hiding the post."))
     with transaction.atomic():
         post = Post.objects.select_for_update().get(pk=post.pk)
         if post.hidden_at is not None:
-            raise InvalidState("This post is already hidden.")
+            raise InvalidState(_("This post is already hidden."))
         post.hidden_at = timezone.now()
         post.hidden_by = by
         post.hidden_reason = reason
@@ -319,22 +320,22 @@ def post_report(*, post: Post, by: User, reason: str) -> PostReport:
     """A member reports a post to the group's leads, saying why; the leads are emailed."""
     group = post.thread.group
     if not is_group_member(by, group):
-        raise NotAllowed("Only the group's members can report posts.")
+        raise NotAllowed(_("Only the group's members can report posts."))
     reason = reason.strip()
     if not reason:
-        raise InvalidState("Tell the group's leads what is wrong with the post.")
+        raise InvalidState(_("Tell the group's leads what is wrong with the post."))
     if post.author_id == by.pk:
-        raise InvalidState("You cannot report your own post.")
+        raise InvalidState(_("You cannot report your own post."))
     if post.hidden_at is not None:
-        raise InvalidState("This post has already been hidden by a group lead.")
+        raise InvalidState(_("This post has already been hidden by a group lead."))
     with transaction.atomic():
         if PostReport.objects.filter(post=post, reported_by=by).exists():
-            raise InvalidState("You have already reported this post.")
+            raise InvalidState(_("You have already reported this post."))
         try:
             with transaction.atomic():
                 report = PostReport.objects.create(post=post, reported_by=by, reason=reason)
         except IntegrityError as exc:  # two clicks at once
-            raise InvalidState("You have already reported this post.") from exc
+            raise InvalidState(_("You have already reported this post.")) from exc
         emails.post_reported(report=report, to=group_moderators(group))
     return report
 
@@ -342,11 +343,11 @@ def post_report(*, post: Post, by: User, reason: str) -> PostReport:
 def post_report_dismiss(*, report: PostReport, by: User) -> PostReport:
     """A lead decides a reported post can stay; the report leaves the queue."""
     if not is_group_lead(by, report.post.thread.group):
-        raise NotAllowed("Only the group's leads can decide on reported posts.")
+        raise NotAllowed(_("Only the group's leads can decide on reported posts."))
     with transaction.atomic():
         report = PostReport.objects.select_for_update().get(pk=report.pk)
         if report.status != PostReport.Status.OPEN:
-            raise InvalidState("This report has already been dealt with.")
+            raise InvalidState(_("This report has already been dealt with."))
         report.status = PostReport.Status.DISMISSED
         report.decided_by = by
         report.decided_at = timezone.now()
@@ -369,11 +370,11 @@ def event_add(
     description: str = "",
 ) -> Event:
     if not is_group_lead(by, group):
-        raise NotAllowed("Only the group's leads can add events.")
+        raise NotAllowed(_("Only the group's leads can add events."))
     if ends_at < starts_at:
-        raise InvalidState("The event must end after it starts.")
+        raise InvalidState(_("The event must end after it starts."))
     if not location.strip() and not online_url.strip():
-        raise InvalidState("Give a place or an online link for the event.")
+        raise InvalidState(_("Give a place or an online link for the event."))
     with transaction.atomic():
         content_changed()  # the home page lists upcoming events
         return Event.objects.create(

@@ -1,6 +1,7 @@
 from django import template
 from django.template.defaultfilters import linebreaks_filter
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from ..models import GroupMembership
 
@@ -17,10 +18,11 @@ def post_html(post) -> SafeString:
 
 
 @register.filter
-def author_name(person, former: str = "Former member") -> str:
-    """Who wrote something: their name, or "Former member" once their account is deleted."""
+def author_name(person, former: str | None = None) -> str:
+    """Who wrote something: their name, or "Former member" (or the text given) once their
+    account is deleted."""
     if person is None:
-        return former
+        return gettext("Former member") if former is None else former
     return person.full_name or person.email
 
 
