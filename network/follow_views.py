@@ -77,7 +77,7 @@ def follow(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         raise Http404
     thing = get_object_or_404(FOLLOWABLE[kind](request.user), pk=pk)
     fallback = thing.get_absolute_url() if kind == "organisation" else reverse("network:following")
-    name = thing.name
+    name = getattr(thing, "label", thing.name)  # regions and pillars by their Welsh name on Welsh pages
     try:
         if request.POST.get("action") == "unfollow":
             services.follow_remove(thing=thing, by=request.user)

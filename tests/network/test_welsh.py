@@ -371,3 +371,17 @@ def test_a_test_copy_goes_to_the_coordinator_in_their_language():
     assert "Annwyl" in message.body
 
 
+
+
+def test_following_a_region_from_a_welsh_page_names_it_in_welsh(client):
+    from tests.anchors.factories import region
+
+    client.force_login(member_of(OrganisationFactory()))
+    wales = region("WLS")
+    response = client.post(
+        welsh("network:follow", kind="region", pk=wales.pk),
+        {"action": "follow"},
+        headers={"X-Requested-With": "XMLHttpRequest"},
+    )
+    assert response.json()["on"] is True
+    assert "Cymru" in response.json()["message"] and "Wales" not in response.json()["message"]
