@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from network import services
 from network.models import Digest, GroupMembership
@@ -138,7 +139,7 @@ def test_a_coordinator_cancels_a_scheduled_digest_and_it_is_never_sent(django_ca
     response = client.post(cancel_url(digest), follow=True)
     html = response.content.decode()
     assert "The scheduled send is cancelled" in html
-    assert "Schedule cancelled" in html and boss.full_name in html
+    assert "Schedule cancelled" in html and escape(boss.full_name) in html
     digest.refresh_from_db()
     assert digest.status == Digest.Status.DRAFT and digest.send_at is None
     assert digest.schedule_cancelled_by == boss and digest.schedule_cancelled_at is not None
