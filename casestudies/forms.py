@@ -5,6 +5,7 @@ from functools import partial
 
 import filetype
 from django import forms
+from django.conf import settings
 from django.forms import BaseFormSet, formset_factory
 from django.forms.formsets import (
     INITIAL_FORM_COUNT,
@@ -23,7 +24,7 @@ from evidence.models import StandardMeasure
 from evidence.units import parse_value, unit_label
 
 from .markdown import validate_markdown
-from .models import SECTIONS
+from .models import SECTIONS, WRITTEN_IN_LABEL
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # Characters in one section of a case study: several pages of text.
@@ -58,6 +59,14 @@ class CaseStudyForm(forms.Form):
         help_text=_("The member organisation this case study belongs to."),
     )
     title = forms.CharField(label=_("Title"), max_length=200)
+    language = forms.ChoiceField(
+        label=WRITTEN_IN_LABEL,
+        # Each language by its own name, as language pickers do.
+        choices=settings.LANGUAGES,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text=_("Screen readers read it aloud in this language. We do not translate it."),
+    )
     summary = forms.CharField(
         label=_("Summary"),
         max_length=600,
@@ -127,6 +136,8 @@ class CaseStudyForm(forms.Form):
             o.name.lower(): o.pk for o in Organisation.objects.verified().filter(name__in=names)
         }
         content = {name: data[name] for name in ("title", "summary", "period", "contact_name", "contact_email")}
+        if data.get("language"):
+            content["language"] = data["language"]
         content.update({name: data[name] for name, _h, _hint in SECTIONS})
         content["pillars"] = sorted(p.pk for p in data["pillars"])
         content["tags"] = data["tags"]

@@ -34,6 +34,9 @@ SECTION_FIELDS = tuple(name for name, _heading, _hint in SECTIONS)
 SECTION_HTML_FIELDS = tuple(f"{name}_html" for name in SECTION_FIELDS)
 # Everything a revision carries and a moderator compares.
 CONTENT_FIELDS = ("title", "summary", *SECTION_FIELDS, "period", "contact_name", "contact_email")
+# The language a member wrote a case study or a resource in: its text is marked with it
+# (lang="...") on every page, whatever the page's own language, so it is read aloud right.
+WRITTEN_IN_LABEL = _("Language this is written in")
 
 
 class ModerationStatus(models.TextChoices):
@@ -116,6 +119,9 @@ class CaseStudy(models.Model):
     )
     contact_name = models.CharField(_("contact person"), max_length=150, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
+    language = models.CharField(
+        WRITTEN_IN_LABEL, max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     pillars = models.ManyToManyField(Pillar, related_name="case_studies", verbose_name=_("pillars"))
     tags = TaggableManager(_("tags"), blank=True, help_text=_("Separate tags with commas."))
 
@@ -369,7 +375,7 @@ class ResourceQuerySet(models.QuerySet):
     def for_cards(self) -> ResourceQuerySet:
         """What a list of resources shows, in a fixed number of queries."""
         return self.select_related(
-            "organisation", "organisation__region", "partner_organisation"
+            "organisation", "organisation__region", "partner_organisation", "partner_organisation__region"
         ).prefetch_related("pillars")
 
     def visible_to(self, user) -> ResourceQuerySet:
@@ -432,6 +438,9 @@ class Resource(models.Model):
     extension = models.CharField(max_length=10, blank=True)
     size = models.PositiveIntegerField(null=True, blank=True)
     url = models.URLField(_("link"), max_length=500, blank=True)
+    language = models.CharField(
+        WRITTEN_IN_LABEL, max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
 
     pillars = models.ManyToManyField(Pillar, related_name="resources", verbose_name=_("pillars"))
     tags = TaggableManager(_("tags"), blank=True, help_text=_("Separate tags with commas."))
@@ -508,3 +517,11 @@ class Resource(models.Model):
         if self.partner_organisation_id:
             return self.partner_organisation.name
         return self.partner_name or self.organisation.name
+
+    @property
+    def maker_organisation(self) -> Organisation | None:
+        """The organisation on the network that made it: the partner organisation, else the
+        suggesting organisation; None for a partner known only by name (no region to show)."""
+        if self.partner_organisation_id:
+            return self.partner_organisation
+        return None if self.partner_name else self.organisation

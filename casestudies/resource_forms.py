@@ -6,13 +6,14 @@ from urllib.parse import urlsplit
 
 import filetype
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from anchors.forms import LabelMultipleChoiceField
 from anchors.models import Organisation, Pillar
 
 from .forms import ALLOWED_UPLOADS, MAX_UPLOAD_BYTES
-from .models import Resource
+from .models import WRITTEN_IN_LABEL, Resource
 
 SUMMARY_MAX_LENGTH = 600
 
@@ -34,6 +35,14 @@ class ResourceForm(forms.Form):
         error_messages={"required": _("Choose the kind of resource")},
     )
     title = forms.CharField(label=_("Title"), max_length=200, error_messages={"required": _("Enter a title")})
+    language = forms.ChoiceField(
+        label=WRITTEN_IN_LABEL,
+        # Each language by its own name, as language pickers do.
+        choices=settings.LANGUAGES,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text=_("Screen readers read it aloud in this language. We do not translate it."),
+    )
     summary = forms.CharField(
         label=_("Summary"),
         max_length=SUMMARY_MAX_LENGTH,
@@ -156,6 +165,7 @@ class ResourceForm(forms.Form):
             **partner_fields(data["partner"]),
             "pillars": [p.pk for p in data["pillars"]],
             "tags": data["tags"],
+            **({"language": data["language"]} if data.get("language") else {}),
         }
 
 
@@ -173,6 +183,7 @@ def initial_from_resource(resource: Resource) -> dict:
     return {
         "kind": resource.kind,
         "title": resource.title,
+        "language": resource.language,
         "summary": resource.summary,
         "url": resource.url,
         "date": resource.date,

@@ -102,7 +102,8 @@ def resource_suggest(request):
     organisations = Organisation.objects.verified().filter(pk__in=active_organisation_ids(request.user))
     if not organisations.exists():
         raise PermissionDenied
-    form = ResourceForm(request.POST or None, request.FILES or None, organisations=organisations)
+    form = ResourceForm(request.POST or None, request.FILES or None, organisations=organisations,
+                        initial={"language": request.user.language})
     if request.method == "POST" and form.is_valid():
         resource = services.resource_suggest(
             organisation=form.cleaned_data["organisation"], by=request.user, content=form.content(),

@@ -73,6 +73,7 @@ def awaiting_decision(case_study: CaseStudy) -> Revision | None | bool:
 def content_of(case_study: CaseStudy) -> dict:
     """A case study's editable content as plain data (what a revision stores and a diff compares)."""
     content = {name: getattr(case_study, name) for name in CONTENT_FIELDS}
+    content["language"] = case_study.language
     content["pillars"] = sorted(p.pk for p in case_study.pillars.all())
     content["tags"] = sorted(t.name for t in case_study.tags.all())
     content["measures"] = [
@@ -103,6 +104,8 @@ def _apply_content(case_study: CaseStudy, content: dict) -> None:
     for name in CONTENT_FIELDS:
         if name in content:
             setattr(case_study, name, content[name] or "")
+    if content.get("language"):
+        case_study.language = content["language"]
     for name, html in rendered_sections(content).items():
         setattr(case_study, f"{name}_html", html)
     case_study.save()
@@ -159,8 +162,9 @@ def case_study_create(*, organisation: Organisation, by, content: dict) -> CaseS
     if not organisation.is_verified or not is_member_of(by, organisation.pk):
         raise PermissionDenied(_("Only members of a verified organisation can write its case studies."))
     with transaction.atomic():
+        # Written in the author's language unless they say otherwise.
         case_study = CaseStudy(
-            organisation=organisation, created_by=by, slug=_unique_slug(content["title"])
+            organisation=organisation, created_by=by, slug=_unique_slug(content["title"]), language=by.language
         )
         _apply_content(case_study, content)
         _record(case_study, action="created", from_status="", to_status=Status.DRAFT, by=by)
@@ -372,6 +376,8 @@ def _apply_resource_content(resource: Resource, content: dict, upload=None) -> N
                 resource.partner_organisation = value
             else:
                 setattr(resource, name, value if value is not None or name == "date" else "")
+    if content.get("language"):
+        resource.language = content["language"]
     if upload is not None:
         resource.url = ""
         resource.original_name = (upload.name or "")[:255]
@@ -407,7 +413,9 @@ def resource_suggest(*, organisation: Organisation, by, content: dict, upload=No
     if upload is None and not content.get("url"):
         raise ValueError(_("A resource needs a file or a link."))
     with transaction.atomic():
-        resource = Resource(organisation=organisation, suggested_by=by, slug=_unique_resource_slug(content["title"]))
+        # Written in the suggester's language unless they say otherwise.
+        resource = Resource(organisation=organisation, suggested_by=by, slug=_unique_resource_slug(content["title"]),
+                            language=by.language)
         _apply_resource_content(resource, content, upload)
         moderation.record(resource, action="suggested", from_status="", to_status=Status.DRAFT, by=by)
         if submit:

@@ -170,7 +170,8 @@ def case_study_create(request):
     organisations = Organisation.objects.verified().filter(pk__in=active_organisation_ids(request.user))
     if not organisations.exists():
         raise PermissionDenied
-    form = CaseStudyForm(request.POST or None, organisations=organisations, tag_suggestions=_tag_suggestions())
+    form = CaseStudyForm(request.POST or None, organisations=organisations, tag_suggestions=_tag_suggestions(),
+                         initial={"language": request.user.language})
     formset = MeasureFormSet(request.POST or None, prefix="measures")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         case_study = services.case_study_create(
