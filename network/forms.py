@@ -278,6 +278,10 @@ class FollowTagForm(forms.Form):
     tag = forms.CharField(
         label=gettext_lazy("Follow a tag"), max_length=100,
         help_text=gettext_lazy("For example, local procurement. Tags are shown on case studies and resources."),
+        error_messages={
+            "required": gettext_lazy("Enter a tag to follow"),
+            "max_length": gettext_lazy("A tag must be 100 characters or fewer"),
+        },
     )
 
     def clean_tag(self):

@@ -450,7 +450,9 @@ def feed_items(rows) -> list:
             cs.is_resource = False
             found["case_study", cs.pk] = cs
     if wanted["resource"]:
-        for resource in Resource.objects.filter(pk__in=wanted["resource"]).for_cards():
+        # The partner's region too: a partner organisation is shown with its own region.
+        resources = Resource.objects.filter(pk__in=wanted["resource"]).for_cards()
+        for resource in resources.select_related("partner_organisation__region"):
             resource.is_resource = True
             found["resource", resource.pk] = resource
     return [found[(kind, pk)] for _at, pk, kind in rows if (kind, pk) in found]
@@ -467,7 +469,7 @@ def saved_items(user) -> QuerySet:
         .select_related(
             "case_study__organisation__region",
             "resource__organisation__region",
-            "resource__partner_organisation",
+            "resource__partner_organisation__region",
         )
         .defer(*(f"case_study__{name}" for name in ("search_vector", *SECTION_FIELDS, *SECTION_HTML_FIELDS)))
         .order_by("-created_at", "-pk")

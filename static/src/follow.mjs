@@ -1,7 +1,9 @@
 // Follow / Save buttons without a page reload. Each is a <form data-app-toggle> that works on its
 // own (the server redirects back with a message); here it is posted with fetch instead, the
-// server answers JSON, and the button flips its label, aria-pressed and the action it posts next.
-// The change is announced in one polite live region.
+// server answers JSON, and the button flips its label and the action it posts next.
+// The changing label (Follow / Following, Save / Saved) is the button's state; it has no
+// aria-pressed as well, which would make screen readers say it twice ("Following, toggle button,
+// pressed"). The change is announced in one polite live region.
 
 function liveRegion() {
   let region = document.getElementById("app-toggle-status");
@@ -17,16 +19,15 @@ function liveRegion() {
 }
 
 function show(form, on) {
-  const button = form.querySelector("button[aria-pressed]");
+  const button = form.querySelector("button[data-on-label]");
   const action = form.querySelector("input[name=action]");
   const label = form.querySelector("[data-app-toggle-label]");
-  button.setAttribute("aria-pressed", on ? "true" : "false");
   label.textContent = button.getAttribute(on ? "data-on-label" : "data-off-label");
   action.value = action.getAttribute(on ? "data-on-value" : "data-off-value");
 }
 
 async function toggle(form) {
-  const button = form.querySelector("button[aria-pressed]");
+  const button = form.querySelector("button[data-on-label]");
   const status = liveRegion();
   button.disabled = true;
   try {
