@@ -450,9 +450,7 @@ def feed_items(rows) -> list:
             cs.is_resource = False
             found["case_study", cs.pk] = cs
     if wanted["resource"]:
-        # The partner's region too: a partner organisation is shown with its own region.
-        resources = Resource.objects.filter(pk__in=wanted["resource"]).for_cards()
-        for resource in resources.select_related("partner_organisation__region"):
+        for resource in Resource.objects.filter(pk__in=wanted["resource"]).for_cards():
             resource.is_resource = True
             found["resource", resource.pk] = resource
     return [found[(kind, pk)] for _at, pk, kind in rows if (kind, pk) in found]

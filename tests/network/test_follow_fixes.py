@@ -14,7 +14,6 @@ import pytest
 from django.utils import translation
 from taggit.models import Tag
 
-from casestudies.models import CaseStudy, Resource
 from network import services
 from tests.anchors.factories import OrganisationFactory, member_of, pillar, region
 from tests.casestudies.factories import PublishedCaseStudyFactory
@@ -189,10 +188,6 @@ def test_buttons_say_their_state_by_their_label_only(client, member, org):
 # --- 5. Members' words carry their own language ----------------------------------------------------
 
 
-@pytest.mark.skipif(
-    not hasattr(CaseStudy, "language") or not hasattr(Resource, "language"),
-    reason="case studies and resources do not record their language yet",
-)
 def test_titles_and_summaries_carry_the_language_they_were_written_in(client, member, org):
     welsh = PublishedCaseStudyFactory(
         organisation=org, title="Prynu'n lleol yng Nghaerdydd", language="cy"
