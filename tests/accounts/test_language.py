@@ -289,3 +289,14 @@ def test_links_already_sent_keep_their_english_address(path):
     assert english
     with translation.override("cy"):
         assert resolve("/cy" + path).url_name == english
+
+
+def test_the_header_and_footer_links_stay_in_the_page_language(client):
+    html = client.get("/cy/cookies/").content.decode()
+    # Every site link in the header navigation and the footer keeps the reader in Welsh.
+    for section in re.findall(r"<(?:nav|footer)\b.*?</(?:nav|footer)>", html, flags=re.S):
+        for href in re.findall(r'href="(/[^"]*)"', section):
+            if href.startswith("/static/"):
+                continue
+            english_copy = href in ("/cookies/",)  # the language switch points at the English page
+            assert href.startswith("/cy/") or english_copy, href
