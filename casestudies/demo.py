@@ -441,6 +441,17 @@ RESOURCES = [
         "pillars": ["partnership"], "tags": ["grants", "voluntary sector"], "url": "https://www.elft.nhs.uk/",
     },
     {
+        # Written in Welsh by a Welsh health board: its pages mark the text lang="cy".
+        "ods": "7A3", "kind": K.GUIDE, "days_ago": 9, "date": "2024-02-01", "language": "cy",
+        "title": "Prynu'n lleol: canllaw i fyrddau iechyd yng Nghymru",
+        "summary": (
+            "Sut i bennu faint o'ch gwariant sy'n aros yn yr ardal leol, gosod targed gyda'r bwrdd, a gweithio "
+            "gyda chyflenwyr bach a mentrau cymdeithasol. Yn seiliedig ar waith gyda chynghorau lleol a phrifysgolion."
+        ),
+        "pillars": ["purchasing", "partnership"], "tags": ["local spend", "procurement"],
+        "url": "https://sbuhb.nhs.wales/",
+    },
+    {
         "ods": "RTF", "kind": K.REPORT, "days_ago": 5, "date": "2021-06-01",
         "title": "Making gowns in the region: what a local textile network taught us",
         "summary": (
@@ -474,8 +485,8 @@ RESOURCES = [
 
 
 def seed_resources(*, coordinator, lead, pillars: dict, now) -> int:
-    """The example resources that are missing: ten published across kinds, and one suggestion
-    waiting for the demo lead."""
+    """The example resources that are missing: eleven published across kinds (one in Welsh), and
+    one suggestion waiting for the demo lead."""
     from datetime import date
 
     added = 0
@@ -491,6 +502,7 @@ def seed_resources(*, coordinator, lead, pillars: dict, now) -> int:
         resource = Resource.objects.create(
             organisation=organisation, slug=slug, kind=example["kind"], title=example["title"],
             summary=example["summary"], url=example["url"], partner_name=example.get("partner", ""),
+            language=example.get("language", "en-gb"),
             date=date.fromisoformat(example["date"]) if example["date"] else None,
             status=status, suggested_by=author, submitted_at=submitted,
             published_at=decided if status == S.PUBLISHED else None,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
@@ -383,6 +384,10 @@ def _changes(case_study: CaseStudy, revision: Revision) -> list[dict]:
         change = text_change(current.get(name), proposed.get(name))
         if change:
             changes.append({"label": labels[name], "text": change})
+    language = proposed.get("language")
+    if language and language != current.get("language"):
+        changes.append({"label": gettext("Language this is written in"),
+                        "note": dict(settings.LANGUAGES).get(language, language)})
     for key, label in (("pillars", gettext("Pillars")), ("tags", gettext("Tags")),
                        ("measures", gettext("Outcome measures")), ("partners", gettext("Partners"))):
         if current.get(key) != proposed.get(key):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from accounts.templatetags.nhsuk import nhsuk_error_summary
@@ -10,6 +10,13 @@ from evidence.units import format_free_text
 from ..models import CaseStudy
 
 register = template.Library()
+
+
+@register.filter
+def written_in(text: str, language: str):
+    """Member-written text inside a translated sentence, marked with the language it was
+    written in: {% blocktranslate with title=case_study.title|written_in:case_study.language %}."""
+    return format_html('<span lang="{}">{}</span>', language, text)
 
 
 @register.filter

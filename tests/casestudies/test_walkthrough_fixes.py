@@ -221,3 +221,35 @@ def test_an_unknown_kind_is_ignored_like_other_unknown_filter_values(client):
     # Known kinds still filter.
     page = client.get("/case-studies/?q=social+value&kind=toolkit").content.decode()
     assert "Social value in procurement" not in page
+
+
+def test_the_review_page_reads_the_title_and_the_changes_in_their_own_language(client):
+    from tests.anchors.factories import lead_of
+
+    case_study = PublishedCaseStudyFactory(title="Buying locally in Swansea", summary="How we bought locally.")
+    author = member_of(case_study.organisation)
+    content = services.content_of(case_study) | {"summary": "How we bought locally, and why.", "language": "cy"}
+    services.case_study_edit(case_study=case_study, by=author, content=content)
+    services.case_study_submit(case_study=case_study, by=author)
+
+    client.force_login(lead_of(case_study.organisation.region.code))
+    page = client.get("/cy" + reverse("casestudies:review", args=[case_study.slug])).content.decode()
+    heading = page[page.index("<h1"):page.index("</h1>")]
+    assert '<span lang="en-gb">Buying locally in Swansea</span>' in heading
+    # The published words in English, the proposed ones in the language the author now gives.
+    assert langs_of(page, "How we bought locally.") == {"en-gb"}
+    assert langs_of(page, "and why.") == {"cy"}
+    # The change of language is listed among the changes, in the page's language.
+    assert "Iaith y testun" in page
+
+
+def test_the_demo_has_a_resource_written_in_welsh_by_a_welsh_health_board(client):
+    from accounts import demo as accounts_demo
+    from anchors import demo as anchors_demo
+    from casestudies import demo
+
+    for step in (accounts_demo.seed, anchors_demo.seed, demo.seed):
+        step()
+    welsh = Resource.objects.published().get(language="cy")
+    assert welsh.organisation.ods_code == "7A3"
+    assert langs_of(client.get("/resources/").content.decode(), welsh.title) == {"cy"}
