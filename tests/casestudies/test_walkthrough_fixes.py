@@ -23,7 +23,7 @@ from casestudies.models import CaseStudy, Resource
 from tests.anchors.factories import OrganisationFactory, member_of, pillar, region
 from tests.factories import ResourceFactory
 
-from .factories import PublishedCaseStudyFactory
+from .factories import OutcomeMeasureFactory, PublishedCaseStudyFactory
 from .test_views import form_data
 
 pytestmark = pytest.mark.django_db
@@ -137,8 +137,11 @@ def test_english_text_on_a_welsh_page_and_welsh_text_on_an_english_page_keep_the
     welsh = PublishedCaseStudyFactory(title="Prynu'n lleol yn Abertawe", summary="Sut y prynon ni'n lleol.",
                                       context="Gwario mwy gyda chwmnïau lleol.", language="cy")
 
+    OutcomeMeasureFactory(case_study=english, measure="Gowns made each week", value=6000, unit="gowns",
+                          period="May 2020")
     page = client.get("/cy" + english.get_absolute_url()).content.decode()
-    for text in ("Buying locally in Swansea", "How we bought locally.", "We spent more with local firms."):
+    for text in ("Buying locally in Swansea", "How we bought locally.", "We spent more with local firms.",
+                 "Gowns made each week", "6,000 gowns", "May 2020"):
         assert langs_of(page, text) == {"en-gb"}, text
     page = client.get(welsh.get_absolute_url()).content.decode()
     for text in ("Prynu'n lleol yn Abertawe", "Sut y prynon ni'n lleol.", "Gwario mwy gyda chwmnïau lleol."):
