@@ -14,6 +14,7 @@ from django.forms.formsets import (
     TOTAL_FORM_COUNT,
     ManagementForm,
 )
+from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +44,11 @@ ALLOWED_UPLOADS = {
 }
 
 
+# Each language by its own name, marked as written in that language (WCAG 3.1.2), as language
+# pickers do: "Cymraeg" on an English page is read in Welsh.
+WRITTEN_IN_CHOICES = [(code, format_html('<span lang="{}">{}</span>', code, name)) for code, name in settings.LANGUAGES]
+
+
 def _validate_section(text: str, *, heading: str) -> None:
     """The Markdown limits, with the section named so the error summary says which one."""
     try:
@@ -61,8 +67,7 @@ class CaseStudyForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     language = forms.ChoiceField(
         label=WRITTEN_IN_LABEL,
-        # Each language by its own name, as language pickers do.
-        choices=settings.LANGUAGES,
+        choices=WRITTEN_IN_CHOICES,
         widget=forms.RadioSelect,
         required=False,
         help_text=_("Screen readers read it aloud in this language. We do not translate it."),

@@ -6,13 +6,12 @@ from urllib.parse import urlsplit
 
 import filetype
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from anchors.forms import LabelMultipleChoiceField
 from anchors.models import Organisation, Pillar
 
-from .forms import ALLOWED_UPLOADS, MAX_UPLOAD_BYTES
+from .forms import ALLOWED_UPLOADS, MAX_UPLOAD_BYTES, WRITTEN_IN_CHOICES
 from .models import WRITTEN_IN_LABEL, Resource
 
 SUMMARY_MAX_LENGTH = 600
@@ -37,8 +36,7 @@ class ResourceForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200, error_messages={"required": _("Enter a title")})
     language = forms.ChoiceField(
         label=WRITTEN_IN_LABEL,
-        # Each language by its own name, as language pickers do.
-        choices=settings.LANGUAGES,
+        choices=WRITTEN_IN_CHOICES,
         widget=forms.RadioSelect,
         required=False,
         help_text=_("Screen readers read it aloud in this language. We do not translate it."),

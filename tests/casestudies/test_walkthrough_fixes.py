@@ -95,6 +95,8 @@ def test_a_case_study_is_written_in_its_author_s_language_unless_they_say_otherw
     assert "Language this is written in" in page
     assert re.search(r'<input[^>]*name="language"[^>]*value="cy"[^>]*checked', page)
     assert not re.search(r'<input[^>]*name="language"[^>]*value="en-gb"[^>]*checked', page)
+    # Each language named in its own language.
+    assert langs_of(page, "Cymraeg") == {"cy"} and langs_of(page, "English") == {"en-gb"}
     client.post(reverse("casestudies:create"), form_data(organisation=org.pk, title="Gowns made locally",
                                                          language="en-gb"))
     case_study = CaseStudy.objects.get(title="Gowns made locally")
