@@ -106,7 +106,8 @@ class Filters:
             regions=params.getlist("region")[:10],
             types=params.getlist("type")[:10],
             tags=params.getlist("tag")[:10],
-            kinds=params.getlist("kind")[:10],
+            # An unknown kind is ignored, as other unknown filter values are.
+            kinds=[kind for kind in params.getlist("kind") if kind in dict(KIND_LABELS)][:10],
             sort=sort,
             sort_chosen="newest" if params.get("sort") == "newest" else "relevance",
         )
