@@ -143,7 +143,7 @@ def test_english_text_on_a_welsh_page_and_welsh_text_on_an_english_page_keep_the
                           period="May 2020")
     page = client.get("/cy" + english.get_absolute_url()).content.decode()
     for text in ("Buying locally in Swansea", "How we bought locally.", "We spent more with local firms.",
-                 "Gowns made each week", "6,000 gowns", "May 2020"):
+                 "Gowns made each week", "May 2020"):
         assert langs_of(page, text) == {"en-gb"}, text
     page = client.get(welsh.get_absolute_url()).content.decode()
     for text in ("Prynu'n lleol yn Abertawe", "Sut y prynon ni'n lleol.", "Gwario mwy gyda chwmnïau lleol."):
